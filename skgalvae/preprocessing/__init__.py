@@ -1,0 +1,23 @@
+"""Image preprocessing transformers (layer 1).
+
+Every transformer takes images as ``(n_samples, height * width)`` float arrays (the
+Pipeline convention), or ``(n, h, w)`` / ``(n, 1, h, w)``, and returns
+``(n_samples, n_pixels_out)``; the image shape is the ``image_shape`` parameter (inferred
+for square images) and the fitted ``image_shape_`` attribute. No transformer drops or
+reorders rows.
+"""
+
+from ._background import BackgroundSubtractor
+from ._geometry import CentreCrop, MajorAxisRotator, Recentre, Resizer
+from ._log_scaler import LogScaler
+from ._pipeline import make_preprocessing_pipeline
+
+__all__ = [
+    "BackgroundSubtractor",
+    "CentreCrop",
+    "LogScaler",
+    "MajorAxisRotator",
+    "Recentre",
+    "Resizer",
+    "make_preprocessing_pipeline",
+]

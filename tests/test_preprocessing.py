@@ -1,0 +1,177 @@
+"""Behaviour of the preprocessing transformers: values, shapes, round trips, errors."""
+
+import numpy as np
+import pytest
+from sklearn.pipeline import Pipeline
+
+from skgalvae.preprocessing import (
+    BackgroundSubtractor,
+    CentreCrop,
+    LogScaler,
+    MajorAxisRotator,
+    Recentre,
+    Resizer,
+    make_preprocessing_pipeline,
+)
+
+from .conftest import gaussian_galaxy
+
+
+def test_background_subtractor_removes_sky(galaxy_stack):
+    images, _ = galaxy_stack
+    out = BackgroundSubtractor().fit_transform(images).reshape(images.shape)
+    border = np.concatenate([out[:, :5].ravel(), out[:, -5:].ravel()])
+    assert abs(np.median(border)) < 2e-3
+    # the galaxy itself is untouched apart from the constant
+    assert np.allclose(images - out, (images - out)[:, :1, :1], atol=1e-6)
+
+
+@pytest.mark.parametrize("offset", [(3.3, -2.7), (-5.0, 4.25), (0.4, 0.0)])
+@pytest.mark.parametrize("method", ["centroid", "peak"])
+def test_recentre_recovers_known_offset(offset, method):
+    shape = (64, 64)
+    centre = (31.5 + offset[0], 31.5 + offset[1])
+    image = gaussian_galaxy(shape, centre=centre, sigma_major=4, sigma_minor=3, angle_deg=20)
+    rc = Recentre(method=method).fit(image[None])
+    found = rc.centroids(image[None])[0]
+    tol = 0.5 if method == "centroid" else 1.0  # the peak is a whole pixel
+    assert np.all(np.abs(found - centre) < tol)
+    moved = rc.transform(image[None])
+    after = Recentre().fit(moved).centroids(moved)[0]
+    assert np.all(np.abs(after - 31.5) < tol)
+
+
+@pytest.mark.parametrize("angle", [-75.0, -30.0, 12.5, 45.0, 88.0])
+def test_rotator_recovers_known_angle(angle):
+    image = gaussian_galaxy((64, 64), sigma_major=8, sigma_minor=3, angle_deg=angle)
+    rot = MajorAxisRotator().fit(image[None])
+    measured = rot.orientations(image[None])[0]
+    diff = (measured - angle + 90) % 180 - 90
+    assert abs(diff) < 2.0
+    rotated = rot.transform(image[None])
+    assert abs(rot.orientations(rotated)[0]) < 2.0
+    # the rotated galaxy is horizontal: its variance along x (columns) is the larger
+    img = rotated.reshape(64, 64)
+    yy, xx = np.indices(img.shape)
+    var_x = (img * (xx - 31.5) ** 2).sum() / img.sum()
+    var_y = (img * (yy - 31.5) ** 2).sum() / img.sum()
+    assert var_x / var_y == pytest.approx((8 / 3) ** 2, rel=0.1)
+
+
+def test_rotator_with_noise_and_sky(galaxy_stack):
+    images, angles = galaxy_stack
+    images = BackgroundSubtractor().fit_transform(images)
+    rot = MajorAxisRotator().fit(images)
+    diff = (rot.orientations(images) - angles + 90) % 180 - 90
+    assert np.all(np.abs(diff) < 2.0)
+
+
+@pytest.mark.parametrize("out_shape", [(32, 32), (50, 50), (20, 30), (96, 96)])
+def test_resizer_preserves_flux(out_shape):
+    image = gaussian_galaxy((64, 64), sigma_major=5, sigma_minor=2.5, angle_deg=30)
+    out = Resizer(output_shape=out_shape).fit_transform(image[None])
+    assert out.shape == (1, out_shape[0] * out_shape[1])
+    assert out.sum() == pytest.approx(image.sum(), rel=0.01)
+    sb = Resizer(output_shape=out_shape, preserve_flux=False).fit_transform(image[None])
+    assert sb.max() == pytest.approx(image.max(), rel=0.25)
+
+
+def test_resizer_feature_names_and_dtype():
+    X = np.ones((2, 16, 16), dtype=np.float32)
+    rs = Resizer(output_shape=4).fit(X)
+    assert rs.transform(X).dtype == np.float32
+    names = rs.get_feature_names_out()
+    assert len(names) == 16 and names[0] == "resizer0"
+
+
+def test_centre_crop():
+    X = np.arange(2 * 10 * 10, dtype=float).reshape(2, 10, 10)
+    out = CentreCrop(size=(4, 6)).fit_transform(X).reshape(2, 4, 6)
+    np.testing.assert_array_equal(out, X[:, 3:7, 2:8])
+    with pytest.raises(ValueError, match="larger than the images"):
+        CentreCrop(size=12).fit(X)
+
+
+def test_log_scaler_round_trip():
+    rng = np.random.default_rng(1)
+    X = rng.uniform(0.0, 50.0, size=(5, 64))
+    for method in ("asinh", "log"):
+        scaler = LogScaler(method=method, normalize="global", percentile=100).fit(X)
+        Xt = scaler.transform(X)
+        assert Xt.min() >= 0 and Xt.max() <= 1
+        np.testing.assert_allclose(scaler.inverse_transform(Xt), X, rtol=1e-6, atol=1e-9)
+        unscaled = LogScaler(method=method, normalize=None).fit(X)
+        np.testing.assert_allclose(unscaled.inverse_transform(unscaled.transform(X)), X,
+                                   rtol=1e-6, atol=1e-9)
+
+
+def test_log_scaler_per_image_and_floor():
+    X = np.array([[-1.0, 0.0, 0.05, 1.0], [0.0, 2.0, 20.0, 200.0]])
+    Xt = LogScaler().fit_transform(X)
+    assert np.allclose(Xt.max(axis=1), 1.0)
+    assert Xt[0, 0] == 0.0  # below the floor
+    assert np.all(np.diff(Xt, axis=1) >= 0)  # monotonic
+    with pytest.raises(ValueError, match="cannot be inverted"):
+        LogScaler().fit(X).inverse_transform(Xt)
+
+
+def test_shape_inputs_agree(galaxy_stack):
+    images, _ = galaxy_stack
+    bg = BackgroundSubtractor()
+    a = bg.fit_transform(images)
+    b = bg.fit_transform(images[:, None])
+    c = BackgroundSubtractor(image_shape=(48, 48)).fit_transform(images.reshape(12, -1))
+    np.testing.assert_array_equal(a, b)
+    np.testing.assert_array_equal(a, c)
+    assert bg.image_shape_ == (48, 48)
+
+
+def test_non_square_needs_image_shape():
+    X = np.ones((3, 6 * 4))
+    with pytest.warns(UserWarning, match="not a perfect square"):
+        assert Recentre().fit(X).image_shape_ == (1, 24)
+    assert Recentre(image_shape=(6, 4)).fit(X).image_shape_ == (6, 4)
+    with pytest.raises(ValueError, match="does not match the 24 features"):
+        Recentre(image_shape=(5, 5)).fit(X)
+
+
+def test_shape_mismatch_and_bad_values(galaxy_stack):
+    images, _ = galaxy_stack
+    rot = MajorAxisRotator().fit(images)
+    with pytest.raises(ValueError, match=r"fitted on images of shape \(48, 48\)"):
+        rot.transform(np.ones((2, 40, 40)))
+    bad = images.copy()
+    bad[0, 3, 3] = np.nan
+    with pytest.raises(ValueError, match="NaN"):
+        rot.transform(bad)
+    with pytest.raises(ValueError, match="Multi-band"):
+        rot.fit(np.ones((2, 3, 8, 8)))
+    with pytest.raises(ValueError, match="method"):
+        Recentre(method="median").fit(images)
+
+
+def test_n_jobs_gives_same_result(galaxy_stack):
+    images, _ = galaxy_stack
+    one = make_preprocessing_pipeline(output_shape=24, n_jobs=1).fit_transform(images)
+    two = make_preprocessing_pipeline(output_shape=24, n_jobs=2).fit_transform(images)
+    np.testing.assert_array_equal(one, two)
+
+
+def test_pipeline_on_real_sample_and_set_output():
+    from skgalvae.datasets import load_sdss_sample
+
+    X = load_sdss_sample().images[:6]
+    pipe = make_preprocessing_pipeline(output_shape=32, crop=96)
+    assert isinstance(pipe, Pipeline)
+    assert [name for name, _ in pipe.steps] == [
+        "background", "recentre", "rotate", "crop", "resize", "log"]
+    out = pipe.fit_transform(X)
+    assert out.shape == (6, 1024) and out.dtype == np.float32
+    assert out.min() >= 0 and out.max() <= 1
+    assert np.allclose(out.max(axis=1), 1)
+    # rows are never dropped or reordered
+    np.testing.assert_array_equal(pipe.transform(X[::-1]), out[::-1])
+    pandas_pipe = make_preprocessing_pipeline(output_shape=32, crop=96)
+    frame = pandas_pipe.set_output(transform="pandas").fit_transform(X)
+    assert list(frame.columns[:2]) == ["resizer0", "resizer1"]
+    np.testing.assert_array_equal(frame.to_numpy(), out)
