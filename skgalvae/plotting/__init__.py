@@ -1,0 +1,48 @@
+"""Matplotlib figures of the study, from arrays and tables (layer 4).
+
+Every function takes plain inputs -- images ``(n, h*w)`` / ``(n, h, w)``, latents
+``(n, latent_dim)``, class labels, :class:`pandas.DataFrame` tables and histories -- so
+it works with any model, and never imports torch.
+
+Conventions:
+
+- Single-panel functions take ``ax=None`` and multi-panel ones ``fig=None`` (an empty
+  Figure or SubFigure); when None a new figure is made. All return the (sub)figure they
+  drew in; ``fig.axes`` gives the panels.
+- Images are drawn with ``origin="lower"`` (FITS convention); latent axes are labelled
+  "Feat. 1", "Feat. 2", ... (0-based ``dims`` plus one), as in the seed study.
+- Morphological classes have fixed, colour-blind-safe colours: :data:`CLASS_COLORS`.
+- Bad inputs (mismatched lengths, wrong shapes) raise a ``ValueError`` naming the
+  parameter.
+"""
+
+from ._base import CLASS_COLORS
+from ._images import (
+    plot_eigengalaxies,
+    plot_images,
+    plot_latent_traversal,
+    plot_raw_vs_scaled,
+    plot_reconstructions,
+)
+from ._latents import (
+    plot_latent_scatter,
+    plot_outliers_on_latent_map,
+    plot_property_map,
+)
+from ._tables import plot_correlation_table, plot_model_comparison
+from ._training import plot_training_curves
+
+__all__ = [
+    "CLASS_COLORS",
+    "plot_correlation_table",
+    "plot_eigengalaxies",
+    "plot_images",
+    "plot_latent_scatter",
+    "plot_latent_traversal",
+    "plot_model_comparison",
+    "plot_outliers_on_latent_map",
+    "plot_property_map",
+    "plot_raw_vs_scaled",
+    "plot_reconstructions",
+    "plot_training_curves",
+]

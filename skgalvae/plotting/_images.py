@@ -1,0 +1,392 @@
+"""Image grids: examples, raw vs scaled, reconstructions, eigengalaxies, traversals.
+
+Every function takes images as ``(n, h*w)`` rows (with ``image_shape`` or square
+images), ``(n, h, w)`` or ``(n, 1, h, w)``, draws them with ``origin="lower"`` (FITS
+convention: first row at the bottom) and returns the figure it drew in.
+"""
+
+import numpy as np
+from astropy.visualization import simple_norm
+from matplotlib.colors import Normalize
+
+from ._base import (
+    check_images,
+    check_same_length,
+    clear_image_axes,
+    feature_label,
+    get_axes_grid,
+    grid_shape,
+)
+
+_STRETCHES = ("linear", "sqrt", "log", "asinh")
+
+
+def _image_norm(image, stretch, percent):
+    """Display normalisation of one image (astropy's ``simple_norm``)."""
+    if stretch not in _STRETCHES:
+        msg = f"stretch must be one of {_STRETCHES} or None; got {stretch!r}."
+        raise ValueError(msg)
+    finite = image[np.isfinite(image)]
+    if finite.size == 0 or np.ptp(finite) == 0:
+        value = float(finite[0]) if finite.size else 0.0
+        return Normalize(vmin=value - 0.5, vmax=value + 0.5)
+    return simple_norm(finite, stretch=stretch, percent=percent)
+
+
+def _n_first(n, available, name="n"):
+    if n is None:
+        return available
+    n = int(n)
+    if n < 1:
+        msg = f"{name} must be a positive number of images; got {n}."
+        raise ValueError(msg)
+    return min(n, available)
+
+
+def plot_images(images, titles=None, *, ncols=8, image_shape=None, stretch="linear",
+                percent=99.5, cmap="gray", origin="lower", fig=None):
+    """Show galaxy images in a grid, one panel per image.
+
+    Parameters
+    ----------
+    images : array-like of shape (n, h*w), (n, h, w) or (n, 1, h, w)
+        The images; flat rows need ``image_shape`` unless they are square.
+    titles : sequence of str, optional
+        One title per image (for example a class or an object id).
+    ncols : int, default=8
+        Panels per row at most.
+    image_shape : tuple of int, optional
+        ``(height, width)`` of flat rows.
+    stretch : {"linear", "sqrt", "log", "asinh"} or None, default="linear"
+        Display stretch of each image (:func:`astropy.visualization.simple_norm`);
+        None is "linear". The data are not changed.
+    percent : float or None, default=99.5
+        Percentage of each image's pixels between the colour limits; None uses the
+        minimum and maximum.
+    cmap : str, default="gray"
+    origin : {"lower", "upper"}, default="lower"
+        Where the first image row goes; "lower" is the FITS convention.
+    fig : Figure or SubFigure, optional
+        An empty (sub)figure to draw in; a new figure is made when None.
+
+    Returns
+    -------
+    fig : Figure or SubFigure
+        The (sub)figure drawn in, with one axes per image.
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> import numpy as np
+    >>> from skgalvae.plotting import plot_images
+    >>> images = np.random.default_rng(0).random((6, 16 * 16))
+    >>> fig = plot_images(images, titles=[f"galaxy {i}" for i in range(6)], ncols=3)
+    >>> len(fig.axes)
+    6
+    """
+    images = check_images(images, image_shape)
+    if titles is not None:
+        titles = list(titles)
+        check_same_length(images, titles, "images", "titles")
+    nrows, ncols = grid_shape(len(images), ncols)
+    fig, axes = get_axes_grid(fig, nrows, ncols)
+    stretch = "linear" if stretch is None else stretch
+    for i, ax in enumerate(axes.flat):
+        if i >= len(images):
+            ax.remove()
+            continue
+        ax.imshow(images[i], cmap=cmap, origin=origin, interpolation="nearest",
+                  norm=_image_norm(images[i], stretch, percent))
+        clear_image_axes(ax)
+        if titles is not None:
+            ax.set_title(str(titles[i]), fontsize="small")
+    return fig
+
+
+def plot_raw_vs_scaled(raw, scaled, *, n=6, image_shape=None, scaled_image_shape=None,
+                       row_labels=("raw", "log-scaled"), cmap="gray", origin="lower",
+                       fig=None):
+    """Show raw images above their preprocessed (log-scaled) versions, as the seed does.
+
+    Each panel uses its image's own minimum and maximum, with a linear display: the raw
+    row shows how little of a raw cutout is visible without a stretch, the scaled row
+    what the model sees.
+
+    Parameters
+    ----------
+    raw : array-like of shape (n, h*w), (n, h, w) or (n, 1, h, w)
+        Raw cutouts (for example nanomaggies).
+    scaled : array-like of shape (n, h2*w2), (n, h2, w2) or (n, 1, h2, w2)
+        The same galaxies after preprocessing, in the same order; the image size may
+        differ from ``raw`` (after resizing).
+    n : int, default=6
+        Number of galaxies shown (the first ``n``).
+    image_shape : tuple of int, optional
+        ``(height, width)`` of flat ``raw`` rows.
+    scaled_image_shape : tuple of int, optional
+        ``(height, width)`` of flat ``scaled`` rows; defaults to ``image_shape`` when
+        the sizes agree, else inferred.
+    row_labels : tuple of str, default=("raw", "log-scaled")
+    cmap : str, default="gray"
+    origin : {"lower", "upper"}, default="lower"
+    fig : Figure or SubFigure, optional
+        An empty (sub)figure to draw in; a new figure is made when None.
+
+    Returns
+    -------
+    fig : Figure or SubFigure
+        The (sub)figure drawn in: two rows of ``n`` axes.
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> import numpy as np
+    >>> from skgalvae.plotting import plot_raw_vs_scaled
+    >>> raw = np.random.default_rng(0).exponential(size=(4, 32, 32))
+    >>> fig = plot_raw_vs_scaled(raw, np.log1p(raw), n=4)
+    >>> len(fig.axes), fig.axes[0].get_ylabel()
+    (8, 'raw')
+    """
+    raw = check_images(raw, image_shape, name="raw")
+    if scaled_image_shape is None and image_shape is not None:
+        n_pix = np.asarray(scaled).shape[-1]
+        if np.asarray(scaled).ndim == 2 and n_pix == int(np.prod(image_shape)):
+            scaled_image_shape = image_shape
+    scaled = check_images(scaled, scaled_image_shape, name="scaled")
+    check_same_length(raw, scaled, "raw", "scaled")
+    if len(row_labels) != 2:
+        msg = f"row_labels must hold two labels (raw, scaled); got {row_labels!r}."
+        raise ValueError(msg)
+    n = _n_first(n, len(raw))
+    fig, axes = get_axes_grid(fig, 2, n)
+    for row, (images, label) in enumerate(zip((raw, scaled), row_labels)):
+        for j in range(n):
+            ax = axes[row, j]
+            ax.imshow(images[j], cmap=cmap, origin=origin, interpolation="nearest",
+                      norm=_image_norm(images[j], "linear", None))
+            clear_image_axes(ax)
+        axes[row, 0].set_ylabel(label)
+    return fig
+
+
+def plot_reconstructions(originals, reconstructions, *, n=8, image_shape=None,
+                         show_residuals=False, cmap="gray", origin="lower", fig=None):
+    """Show input images (top row) above the model's reconstructions (bottom row).
+
+    An input and its reconstruction share colour limits (the input's), so a fainter or
+    blurrier reconstruction looks so.
+
+    Parameters
+    ----------
+    originals : array-like of shape (n, h*w), (n, h, w) or (n, 1, h, w)
+        Model inputs.
+    reconstructions : array-like of the same shape
+        ``model.inverse_transform(model.transform(originals))``, same order.
+    n : int, default=8
+        Number of galaxies shown (the first ``n``).
+    image_shape : tuple of int, optional
+        ``(height, width)`` of flat rows.
+    show_residuals : bool, default=False
+        Add a third row with ``reconstruction - input`` (diverging colours, centred
+        on 0).
+    cmap : str, default="gray"
+    origin : {"lower", "upper"}, default="lower"
+    fig : Figure or SubFigure, optional
+        An empty (sub)figure to draw in; a new figure is made when None.
+
+    Returns
+    -------
+    fig : Figure or SubFigure
+        The (sub)figure drawn in: two (or three) rows of ``n`` axes, rows labelled
+        "input", "reconstruction" (and "residual").
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> import numpy as np
+    >>> from skgalvae.plotting import plot_reconstructions
+    >>> X = np.random.default_rng(0).random((5, 16 * 16))
+    >>> fig = plot_reconstructions(X, 0.9 * X, n=5)
+    >>> [ax.get_ylabel() for ax in fig.axes[::5]]
+    ['input', 'reconstruction']
+    """
+    originals = check_images(originals, image_shape, name="originals")
+    reconstructions = check_images(reconstructions, image_shape, name="reconstructions")
+    check_same_length(originals, reconstructions, "originals", "reconstructions")
+    if originals.shape != reconstructions.shape:
+        msg = (
+            f"reconstructions have images of shape {reconstructions.shape[1:]} but "
+            f"originals {originals.shape[1:]}: decode to the input's image size."
+        )
+        raise ValueError(msg)
+    n = _n_first(n, len(originals))
+    rows = [("input", originals), ("reconstruction", reconstructions)]
+    if show_residuals:
+        rows.append(("residual", reconstructions - originals))
+    fig, axes = get_axes_grid(fig, len(rows), n)
+    for j in range(n):
+        norm = _image_norm(originals[j], "linear", None)
+        for i, (_, images) in enumerate(rows):
+            ax = axes[i, j]
+            if i == 2:
+                vmax = float(np.nanmax(np.abs(images[j]))) or 1.0
+                ax.imshow(images[j], cmap="RdBu_r", origin=origin, vmin=-vmax,
+                          vmax=vmax, interpolation="nearest")
+            else:
+                ax.imshow(images[j], cmap=cmap, origin=origin, interpolation="nearest",
+                          norm=Normalize(vmin=norm.vmin, vmax=norm.vmax))
+            clear_image_axes(ax)
+    for i, (label, _) in enumerate(rows):
+        axes[i, 0].set_ylabel(label)
+    return fig
+
+
+def plot_eigengalaxies(components_images, explained_variance_ratio=None, *, n=None,
+                       ncols=6, image_shape=None, cmap="RdBu_r", origin="lower",
+                       fig=None):
+    """Show the principal components of galaxy images (eigengalaxies) in a grid.
+
+    Each panel is centred on 0 with a diverging colour map, since a component's sign is
+    arbitrary and its negative pixels matter as much as its positive ones.
+
+    Parameters
+    ----------
+    components_images : array-like of shape (k, h*w), (k, h, w) or (k, 1, h, w)
+        The components as images, e.g. ``EigengalaxyPCA.components_as_images()``.
+    explained_variance_ratio : array-like of shape (k,), optional
+        Fraction of the variance each component explains; shown in the titles.
+    n : int, optional
+        Show the first ``n`` components only.
+    ncols : int, default=6
+    image_shape : tuple of int, optional
+        ``(height, width)`` of flat rows.
+    cmap : str, default="RdBu_r"
+    origin : {"lower", "upper"}, default="lower"
+    fig : Figure or SubFigure, optional
+        An empty (sub)figure to draw in; a new figure is made when None.
+
+    Returns
+    -------
+    fig : Figure or SubFigure
+        The (sub)figure drawn in, one axes per component titled "PC 1", "PC 2", ...
+        (with the explained variance in percent when given).
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> import numpy as np
+    >>> from skgalvae.plotting import plot_eigengalaxies
+    >>> comps = np.random.default_rng(0).normal(size=(4, 16, 16))
+    >>> fig = plot_eigengalaxies(comps, [0.5, 0.2, 0.1, 0.05])
+    >>> fig.axes[0].get_title()
+    'PC 1 (50.0%)'
+    """
+    comps = check_images(components_images, image_shape, name="components_images")
+    if explained_variance_ratio is not None:
+        ratio = np.asarray(explained_variance_ratio, dtype=float).ravel()
+        check_same_length(comps, ratio, "components_images", "explained_variance_ratio")
+    k = _n_first(n, len(comps))
+    nrows, ncols = grid_shape(k, ncols)
+    fig, axes = get_axes_grid(fig, nrows, ncols)
+    for i, ax in enumerate(axes.flat):
+        if i >= k:
+            ax.remove()
+            continue
+        vmax = float(np.nanmax(np.abs(comps[i]))) or 1.0
+        ax.imshow(comps[i], cmap=cmap, origin=origin, vmin=-vmax, vmax=vmax,
+                  interpolation="nearest")
+        clear_image_axes(ax)
+        title = f"PC {i + 1}"
+        if explained_variance_ratio is not None:
+            title += f" ({100 * ratio[i]:.1f}%)"
+        ax.set_title(title, fontsize="small")
+    return fig
+
+
+def plot_latent_traversal(grid, values=None, *, dims=None, image_shape=None,
+                          cmap="gray", origin="lower", fig=None):
+    """Show images decoded along each latent feature: one row per feature.
+
+    The seed's "galactic images created by latent space features" figure: row ``i``
+    holds the decoder's output when latent ``dims[i]`` runs through ``values`` and the
+    others stay fixed. All panels share one colour scale, so brightness changes along a
+    row are visible.
+
+    Parameters
+    ----------
+    grid : array-like of shape (n_dims, n_values, h, w) or (n_dims, n_values, h*w)
+        Decoded images, e.g. from ``skgalvae.models.latent_traversal``; a singleton
+        channel axis ``(n_dims, n_values, 1, h, w)`` is accepted too.
+    values : array-like of shape (n_values,), optional
+        The latent values of the columns, shown as column titles.
+    dims : sequence of int, optional
+        The 0-based latent index of each row; rows are labelled "Feat. {dims[i] + 1}".
+        Default ``range(n_dims)``.
+    image_shape : tuple of int, optional
+        ``(height, width)`` when ``grid`` holds flat images.
+    cmap : str, default="gray"
+    origin : {"lower", "upper"}, default="lower"
+    fig : Figure or SubFigure, optional
+        An empty (sub)figure to draw in; a new figure is made when None.
+
+    Returns
+    -------
+    fig : Figure or SubFigure
+        The (sub)figure drawn in: ``n_dims`` rows of ``n_values`` axes.
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> import numpy as np
+    >>> from skgalvae.plotting import plot_latent_traversal
+    >>> grid = np.random.default_rng(0).random((2, 5, 16, 16))
+    >>> fig = plot_latent_traversal(grid, values=np.linspace(-2, 2, 5))
+    >>> fig.axes[0].get_ylabel(), fig.axes[5].get_ylabel(), fig.axes[0].get_title()
+    ('Feat. 1', 'Feat. 2', '-2')
+    """
+    arr = np.asarray(grid, dtype=float)
+    if arr.ndim == 5 and arr.shape[2] == 1:
+        arr = arr[:, :, 0]
+    if arr.ndim not in (3, 4) or 0 in arr.shape[:2]:
+        msg = (
+            f"grid must have shape (n_dims, n_values, h, w) or (n_dims, n_values, "
+            f"h*w); got an array of shape {arr.shape}."
+        )
+        raise ValueError(msg)
+    n_dims, n_values = arr.shape[:2]
+    images = check_images(arr.reshape(n_dims * n_values, *arr.shape[2:]), image_shape,
+                          name="grid")
+    images = images.reshape(n_dims, n_values, *images.shape[1:])
+    if values is not None:
+        values = np.asarray(values, dtype=float).ravel()
+        if len(values) != n_values:
+            msg = (
+                f"values has {len(values)} entries but grid has {n_values} columns "
+                f"(axis 1 of shape {arr.shape}): give one latent value per column."
+            )
+            raise ValueError(msg)
+    dims = list(range(n_dims)) if dims is None else [int(d) for d in dims]
+    if len(dims) != n_dims:
+        msg = (
+            f"dims has {len(dims)} entries but grid has {n_dims} rows (axis 0 of shape "
+            f"{arr.shape}): give the latent index of each row."
+        )
+        raise ValueError(msg)
+    finite = images[np.isfinite(images)]
+    vmin, vmax = (finite.min(), finite.max()) if finite.size else (0.0, 1.0)
+    fig, axes = get_axes_grid(fig, n_dims, n_values, panel_size=1.3)
+    for i in range(n_dims):
+        for j in range(n_values):
+            ax = axes[i, j]
+            ax.imshow(images[i, j], cmap=cmap, origin=origin, vmin=vmin, vmax=vmax,
+                      interpolation="nearest")
+            clear_image_axes(ax)
+            if i == 0 and values is not None:
+                ax.set_title(f"{values[j]:.3g}", fontsize="small")
+        axes[i, 0].set_ylabel(feature_label(dims[i]))
+    return fig
