@@ -1,0 +1,557 @@
+"""make_galaxies: a GalSim survey simulator of SDSS-like i-band cutouts with ground truth."""
+
+import hashlib
+import json
+import numbers
+
+import numpy as np
+import pandas as pd
+from joblib import Parallel, delayed, effective_n_jobs
+from scipy.special import gammainc, gammaincinv
+from sklearn.utils import Bunch, check_random_state
+
+from .._version import __version__
+from ..utils._atomic import atomic_path
+from ..utils._data_home import get_data_home
+from ..utils._progress import progress
+from . import _relations as rel
+from ._votes import simulate_votes
+
+#: Default population mix (fractions of the sample). GZ2-based selections remove
+#: edge-on discs, mergers and irregulars ("odd"), which is why they are here.
+DEFAULT_CLASS_FRACTIONS = {
+    "spiral": 0.45, "elliptical": 0.30, "edge_on": 0.10, "merger": 0.08,
+    "irregular": 0.07,
+}
+#: Sersic indices are drawn from small grids: GalSim builds a table per index, so a
+#: random non-integer index per galaxy would be about 20x slower.
+ELLIPTICAL_N = (2.5, 3.0, 4.0, 5.0, 6.0)
+ELLIPTICAL_N_P = (0.1, 0.2, 0.4, 0.2, 0.1)
+BULGE_N = (1.5, 2.0, 3.0, 4.0)
+INTRINSIC_THICKNESS = 0.2  # disc thickness c/a (Hubble 1926 / Holmberg 1958 formula)
+
+DESCR = """\
+Simulated SDSS-like i-band galaxy cutouts with ground truth (skgalvae.make_galaxies)
+===================================================================================
+
+Images: GalSim renders of a Sersic bulge (n from {1.5, 2, 3, 4}) plus an exponential
+disc, or a single Sersic spheroid (n from {2.5, 3, 4, 5, 6}) for ellipticals, sheared to
+the axis ratio given by the inclination (q^2 = cos^2 i (1 - q0^2) + q0^2, q0 = 0.2) and
+turned to the position angle; optional bar (an elongated Gaussian in the disc plane);
+logarithmic spiral arms and star-forming knots (rendered with numpy in the disc plane
+and convolved with the same PSF); a Moffat PSF (beta 3.5, FWHM psf_fwhm, 1.3 arcsec by
+default, the median SDSS i-band seeing); flux in nanomaggies (m = 22.5 - 2.5 log10 f);
+sky + Poisson noise (GalSim CCDNoise) with a sky noise of 0.044 nanomaggies per pixel by
+default, the median sigma-clipped background noise of the 100 real SDSS i-band cutouts
+bundled with skgalvae, and 700 photo-electrons per nanomaggy (SDSS i gain x counts).
+
+Populations (column ``class``): spiral, elliptical, edge_on (discs at i > 80 deg, some
+with a dust lane), merger (two galaxies of mass ratio 1-3 whose centres are 1-2 sums of
+half-light radii apart, at least 3 arcsec: the image has two peaks; mildly sheared by
+tides), irregular (no bulge, 30-50% of the light in off-centre clumps). Any galaxy may
+also have an unrelated smaller companion (``has_companion``) or a foreground star
+(``has_star``) in the frame, with positions in pixels (x = column, y = row, 0-based).
+
+Physical sizes and fluxes come from stellar mass and redshift: the mass-size relation
+of Shen et al. (2003, MNRAS 343, 978); i-band luminosity from the mass-to-light ratio of
+Bell et al. (2003, ApJS 149, 289) given a g - r colour set by sSFR; redshift uniform in
+comoving volume up to where the galaxy is brighter than ``mag_limit`` (flux-limited, no
+k-correction), with a flat LCDM cosmology (H0 = 70, Om0 = 0.3, astropy). Angular sizes
+follow from the angular-diameter distance.
+
+Properties (scaling relations with scatter, see skgalvae.datasets._relations):
+log_stellar_mass [log10 Msun]; log_ssfr [log10 /yr] (Salim et al. 2007 star-forming
+sequence, lowered with B/T; quiescent at -11.8 for ellipticals, cf. Brinchmann et al.
+2004); age [Gyr] and metallicity [log10 Z/Zsun] (Gallazzi et al. 2005 medians, early
+types older and more metal-rich); velocity_dispersion [km/s] (Zahid et al. 2016
+stellar-mass Faber-Jackson relation, lowered for discs); petro_r50 and petro_r90
+[arcsec]: SDSS Petrosian radii MEASURED on the noiseless, PSF-convolved image of the
+target galaxy alone (see petrosian_radii).
+
+Ground truth: class, bulge_fraction (B/T), half_light_radius_arcsec (circularised
+half-light radius of the intrinsic bulge + disc profile, before the PSF),
+half_light_radius_kpc, bulge_hlr / disk_hlr [arcsec], sersic_n (of the spheroid or the
+bulge), axis_ratio (of the disc, or of the spheroid), bulge_axis_ratio, inclination
+[deg] (NaN for ellipticals and irregulars), position_angle [deg, counter-clockwise from
++x with origin="lower"], redshift, magnitude (apparent AB i), abs_magnitude, flux
+[nanomaggies], has_bar, arm_fraction (= arm_strength), n_arms, pitch_angle [deg],
+knot_fraction, has_dust_lane, centre_x / centre_y [pixels].
+
+GZ2-style votes (Willett et al. 2013 tree and column names): for each of the 37 answers
+``<task>_<answer>_count``, ``_fraction``, ``_weighted_fraction`` and ``_debiased`` (the
+last two equal to ``_fraction``: no volunteer weighting or redshift debiasing is
+simulated), plus total_classifications and total_votes. Each simulated volunteer walks
+the decision tree, so each question's fractions sum to 1 whenever it was reached.
+"""
+
+
+def _combined_hlr_factor(bt, ratio, n_bulge):
+    """Half-light radius of bulge (Sersic n_bulge, hlr = ratio) + exponential disc
+    (hlr = 1), both circular, with bulge fraction bt; vectorised bisection."""
+    bn = gammaincinv(2 * n_bulge, 0.5)
+    b1 = gammaincinv(2.0, 0.5)
+    lo = np.minimum(ratio, 1.0)
+    hi = np.maximum(ratio, 1.0)
+    for _ in range(60):
+        mid = 0.5 * (lo + hi)
+        f = bt * gammainc(2 * n_bulge, bn * (mid / ratio) ** (1 / n_bulge)) + (
+            1 - bt) * gammainc(2.0, b1 * mid)
+        lo = np.where(f < 0.5, mid, lo)
+        hi = np.where(f < 0.5, hi, mid)
+    return 0.5 * (lo + hi)
+
+
+def _axis_ratio(incl_deg, q0):
+    c = np.cos(np.radians(incl_deg))
+    return np.sqrt(c**2 * (1 - q0**2) + q0**2)
+
+
+def _draw_components(n, klass, log_mass, rng, prefix=""):
+    """Structural parameters (bulge, disc, bar, arms, knots) by class."""
+    spiral = klass == "spiral"
+    ell = klass == "elliptical"
+    edge = klass == "edge_on"
+    irr = klass == "irregular"
+    disc = spiral | edge
+    bt = np.where(disc, rng.beta(1.5, 3.5, n), 0.0)
+    # bulge-dominated discs are more massive (B/T rises with mass)
+    bt = np.where(disc, np.clip(bt + 0.15 * (log_mass - 10.3), 0.0, 0.8), bt)
+    bt = np.where(edge, np.minimum(bt, 0.35), bt)  # GZ2 edge-ons: thin, modest bulges
+    bt = np.where(ell, 1.0, bt)
+    n_bulge = np.where(ell, rng.choice(ELLIPTICAL_N, n, p=ELLIPTICAL_N_P),
+                       rng.choice(BULGE_N, n))
+    n_bulge = np.where(irr, 1.0, n_bulge)
+    incl = np.degrees(np.arccos(rng.uniform(np.cos(np.radians(70)), 1.0, n)))
+    incl = np.where(edge, rng.uniform(80.0, 90.0, n), incl)
+    q = _axis_ratio(incl, INTRINSIC_THICKNESS)
+    q_ell = 0.3 + 0.7 * rng.beta(3.0, 1.5, n)
+    q_irr = rng.uniform(0.4, 1.0, n)
+    q = np.where(ell, q_ell, np.where(irr, q_irr, q))
+    incl = np.where(disc, incl, np.nan)
+    q_bulge = np.where(ell, q, _axis_ratio(np.nan_to_num(incl), 0.6))
+    has_bar = spiral & (rng.uniform(size=n) < 0.3)
+    arm_fraction = np.where(disc, rng.uniform(0.15, 0.35, n), 0.0)
+    n_arms = np.where(disc, rng.choice([1, 2, 3, 4], n, p=[0.05, 0.6, 0.2, 0.15]), 0)
+    pitch = np.where(disc, rng.uniform(8.0, 35.0, n), np.nan)
+    knot_fraction = np.where(disc, rng.uniform(0.03, 0.1, n), 0.0)
+    knot_fraction = np.where(irr, rng.uniform(0.3, 0.5, n), knot_fraction)
+    n_knots = np.where(disc, rng.integers(5, 16, n), 0)
+    n_knots = np.where(irr, rng.integers(8, 21, n), n_knots)
+    out = {
+        "bulge_fraction": bt,
+        "sersic_n": n_bulge,
+        "axis_ratio": q,
+        "bulge_axis_ratio": q_bulge,
+        "inclination": incl,
+        "position_angle": rng.uniform(0.0, 180.0, n),
+        "has_bar": has_bar,
+        "bar_fraction": np.where(has_bar, rng.uniform(0.05, 0.15, n), 0.0),
+        "bar_axis_ratio": rng.uniform(0.25, 0.4, n),
+        "bar_angle": rng.uniform(0.0, 180.0, n),
+        "arm_fraction": arm_fraction,
+        "n_arms": n_arms,
+        "pitch_angle": pitch,
+        "arm_phase": rng.uniform(0, 2 * np.pi, n),
+        "knot_fraction": knot_fraction,
+        "n_knots": n_knots,
+        "has_dust_lane": edge & (rng.uniform(size=n) < 0.5),
+    }
+    return {prefix + k: v for k, v in out.items()}
+
+
+def _sizes(log_mass, klass, comps, redshift, rng, prefix=""):
+    early = klass == "elliptical"
+    r_kpc = rel.size_mass_kpc(log_mass, early, rng)
+    r_arcsec = rel.kpc_to_arcsec(r_kpc, redshift)
+    bt = comps[prefix + "bulge_fraction"]
+    ratio = rng.uniform(0.15, 0.45, len(bt))
+    factor = _combined_hlr_factor(np.clip(bt, 0, 1), ratio, comps[prefix + "sersic_n"])
+    disk = r_arcsec / factor
+    bulge = np.where(bt >= 1, r_arcsec, ratio * disk)
+    disk = np.where(bt >= 1, np.nan, disk)
+    return {
+        prefix + "half_light_radius_kpc": r_kpc,
+        prefix + "half_light_radius_arcsec": r_arcsec,
+        prefix + "bulge_hlr": bulge,
+        prefix + "disk_hlr": disk,
+        prefix + "bar_hlr": 0.5 * np.nan_to_num(disk),
+    }
+
+
+def _luminosity(log_mass, klass, bt, redshift, rng):
+    ssfr = rel.log_ssfr(log_mass, bt, klass, rng)
+    gr = rel.g_minus_r(ssfr)
+    abs_mag = rel.absolute_magnitude_i(log_mass, gr)
+    return ssfr, gr, abs_mag
+
+
+def _place(n, min_dist, extent, rng):
+    """Offsets [arcsec] at distance >= min_dist from the centre inside the frame."""
+    max_dist = 0.42 * extent
+    d = np.minimum(rng.uniform(min_dist, np.maximum(min_dist, max_dist)), max_dist)
+    phi = rng.uniform(0, 2 * np.pi, n)
+    return d * np.cos(phi), d * np.sin(phi)
+
+
+def draw_truth(n_samples, rng, *, class_fractions, image_size, pixel_scale,
+               mag_limit, companion_fraction, star_fraction):
+    """Draw the ground-truth catalog (no images) of ``n_samples`` galaxies."""
+    n = n_samples
+    names = list(class_fractions)
+    probs = np.array([class_fractions[k] for k in names], dtype=float)
+    klass = rng.choice(np.array(names, dtype=object), n, p=probs / probs.sum())
+    klass = klass.astype(str)
+    # primary's morphology for mergers: a spiral (70%) or an elliptical
+    merger = klass == "merger"
+    base = np.where(merger, np.where(rng.uniform(size=n) < 0.7, "spiral", "elliptical"),
+                    klass)
+    mass_mu = {"spiral": 10.3, "elliptical": 10.8, "edge_on": 10.3, "irregular": 9.6}
+    mass_sd = {"spiral": 0.45, "elliptical": 0.35, "edge_on": 0.45, "irregular": 0.4}
+    mu = np.array([mass_mu[c] for c in base])
+    sd = np.array([mass_sd[c] for c in base])
+    log_mass = np.clip(rng.normal(mu, sd), 8.5, 11.9)
+    comps = _draw_components(n, base, log_mass, rng)
+    bt = comps["bulge_fraction"]
+    ssfr, gr, abs_mag = _luminosity(log_mass, base, bt, np.zeros(n), rng)
+    ssfr = np.where(merger & (base == "spiral"), ssfr + 0.3, ssfr)
+    z_upper = rel.max_redshift(abs_mag, mag_limit)
+    redshift = rel.draw_redshift(z_upper, rng)
+    sizes = _sizes(log_mass, base, comps, redshift, rng)
+    mag = rel.apparent_magnitude(abs_mag, redshift)
+    early_score = np.where(base == "elliptical", 1.0, bt)
+    cat = {
+        "class": klass,
+        "log_stellar_mass": log_mass,
+        "redshift": redshift,
+        "magnitude": mag,
+        "abs_magnitude": abs_mag,
+        "flux": 10 ** (-0.4 * (mag - 22.5)),
+        "g_r": gr,
+        **sizes,
+        **comps,
+        "arm_strength": comps["arm_fraction"],
+        "log_ssfr": ssfr,
+        "age": rel.age_gyr(log_mass, early_score, rng),
+        "metallicity": rel.metallicity(log_mass, early_score, rng),
+        "velocity_dispersion": rel.velocity_dispersion(log_mass, early_score, rng),
+        "centre_dx": rng.uniform(-0.5, 0.5, n),
+        "centre_dy": rng.uniform(-0.5, 0.5, n),
+        "knot_shift_x": 0.0, "knot_shift_y": 0.0,
+    }
+    cat = pd.DataFrame(cat)
+    extent = image_size * pixel_scale
+    c0 = (image_size - 1) / 2
+    r_arc = cat["half_light_radius_arcsec"].to_numpy()
+    # irregulars: clumps off-centre
+    irr = klass == "irregular"
+    shift = rng.uniform(0.3, 0.7, n) * r_arc
+    phi = rng.uniform(0, 2 * np.pi, n)
+    cat["knot_shift_x"] = np.where(irr, shift * np.cos(phi), 0.0)
+    cat["knot_shift_y"] = np.where(irr, shift * np.sin(phi), 0.0)
+
+    # merger partners: same redshift, mass ratio 1-3
+    p_base = np.where(rng.uniform(size=n) < 0.6, "spiral", "elliptical")
+    p_mass = log_mass - np.log10(rng.uniform(1.0, 3.0, n))
+    p_comps = _draw_components(n, p_base, p_mass, rng, prefix="partner_")
+    _, _, p_abs = _luminosity(p_mass, p_base, p_comps["partner_bulge_fraction"],
+                              redshift, rng)
+    p_sizes = _sizes(p_mass, p_base, p_comps, redshift, rng, prefix="partner_")
+    sep = np.maximum(rng.uniform(1.0, 2.0, n) * (
+        r_arc + p_sizes["partner_half_light_radius_arcsec"]), 3.0)
+    sep = np.minimum(sep, 0.4 * extent)
+    phi = rng.uniform(0, 2 * np.pi, n)
+    tidal = np.where(merger, rng.uniform(0.05, 0.2, n), 0.0)
+    partner = pd.DataFrame({
+        **p_comps, **p_sizes,
+        "partner_class": np.where(merger, p_base, ""),
+        "partner_log_stellar_mass": np.where(merger, p_mass, np.nan),
+        "partner_flux": 10 ** (-0.4 * (rel.apparent_magnitude(p_abs, redshift) - 22.5)),
+        "partner_separation_arcsec": np.where(merger, sep, np.nan),
+        "partner_x": c0 + sep * np.cos(phi) / pixel_scale,
+        "partner_y": c0 + sep * np.sin(phi) / pixel_scale,
+        "partner_tidal_shear": tidal,
+        "partner_tidal_angle": np.degrees(phi),
+        "partner_knot_shift_x": 0.0, "partner_knot_shift_y": 0.0,
+    })
+    cat["tidal_shear"] = tidal
+    cat["tidal_angle"] = np.degrees(phi)
+    cat = pd.concat([cat, partner], axis=1)
+
+    # companions and stars
+    has_comp = rng.uniform(size=n) < companion_fraction
+    cdx, cdy = _place(n, np.maximum(2.5 * r_arc, 6.0), extent, rng)
+    cat["has_companion"] = has_comp
+    cat["companion_x"] = np.where(has_comp, c0 + cdx / pixel_scale, np.nan)
+    cat["companion_y"] = np.where(has_comp, c0 + cdy / pixel_scale, np.nan)
+    cat["companion_magnitude"] = np.where(has_comp, mag + rng.uniform(1.0, 3.0, n),
+                                          np.nan)
+    cat["companion_flux"] = 10 ** (-0.4 * (cat["companion_magnitude"].fillna(99) - 22.5))
+    cat["companion_hlr"] = rng.uniform(0.3, 0.7, n) * r_arc
+    cat["companion_sersic_n"] = rng.choice([1.0, 4.0], n)
+    cat["companion_axis_ratio"] = rng.uniform(0.3, 1.0, n)
+    cat["companion_position_angle"] = rng.uniform(0, 180, n)
+    has_star = rng.uniform(size=n) < star_fraction
+    sdx, sdy = _place(n, np.maximum(2.0 * r_arc, 5.0), extent, rng)
+    cat["has_star"] = has_star
+    cat["star_x"] = np.where(has_star, c0 + sdx / pixel_scale, np.nan)
+    cat["star_y"] = np.where(has_star, c0 + sdy / pixel_scale, np.nan)
+    cat["star_magnitude"] = np.where(has_star, rng.uniform(14.0, 19.5, n), np.nan)
+    cat["star_flux"] = 10 ** (-0.4 * (cat["star_magnitude"].fillna(99) - 22.5))
+    cat["centre_x"] = c0 + cat["centre_dx"]
+    cat["centre_y"] = c0 + cat["centre_dy"]
+    return cat
+
+
+#: Columns that only drive the renderer (not part of the returned catalog).
+_INTERNAL = ("centre_dx", "centre_dy", "knot_shift_x", "knot_shift_y", "tidal_shear",
+             "tidal_angle", "arm_phase", "bar_axis_ratio", "bar_angle", "bar_hlr",
+             "companion_flux", "star_flux")
+
+
+def _render_chunk(records, seeds, options, keep_noiseless):
+    from ._render import render_galaxy  # GalSim is imported on first use
+
+    n = len(records)
+    size = options["image_size"]
+    images = np.empty((n, size, size), np.float32) if options["noise"] else None
+    noiseless = np.empty((n, size, size), np.float32) if keep_noiseless else None
+    radii = np.empty((n, 2))
+    for i, (p, seed) in enumerate(zip(records, seeds, strict=True)):
+        image, clean, r50, r90 = render_galaxy(p, seed=seed, **options)
+        if images is not None:
+            images[i] = image
+        if noiseless is not None:
+            noiseless[i] = clean
+        radii[i] = r50, r90
+    return images, noiseless, radii
+
+
+def _cache_key(params):
+    blob = json.dumps(params, sort_keys=True, default=str).encode()
+    return hashlib.sha256(blob).hexdigest()[:20]
+
+
+def _save(path, bunch_parts):
+    images, noiseless, catalog = bunch_parts
+    arrays = {}
+    if noiseless is not None:
+        arrays["noiseless"] = noiseless
+    if images is not None:
+        arrays["images"] = images
+    for col in catalog.columns:
+        values = catalog[col].to_numpy()
+        if values.dtype == object:
+            values = values.astype(str)
+        arrays[f"catalog__{col}"] = values
+    with atomic_path(path) as tmp:
+        with open(tmp, "wb") as fh:
+            np.savez(fh, **arrays)
+
+
+def _load(path):
+    with np.load(path, allow_pickle=False) as f:
+        images = f["images"] if "images" in f.files else None
+        noiseless = f["noiseless"] if "noiseless" in f.files else None
+        catalog = pd.DataFrame({k[len("catalog__"):]: f[k] for k in f.files
+                                if k.startswith("catalog__")})
+    return images, noiseless, catalog
+
+
+def _check_params(n_samples, image_size, pixel_scale, band, class_fractions, n_jobs):
+    if not isinstance(n_samples, numbers.Integral) or n_samples < 1:
+        msg = f"n_samples must be a positive integer, got {n_samples!r}."
+        raise ValueError(msg)
+    if not isinstance(image_size, numbers.Integral) or image_size < 16:
+        msg = f"image_size must be an integer >= 16 (pixels), got {image_size!r}."
+        raise ValueError(msg)
+    if not pixel_scale > 0:
+        msg = f"pixel_scale must be positive (arcsec/pixel), got {pixel_scale!r}."
+        raise ValueError(msg)
+    if band != "i":
+        msg = (f"band={band!r} is not simulated: only the SDSS i band ('i') has "
+               "calibrated sky noise and mass-to-light ratios here.")
+        raise ValueError(msg)
+    unknown = set(class_fractions) - set(rel.CLASSES)
+    if unknown or not class_fractions or min(class_fractions.values()) < 0 or sum(
+            class_fractions.values()) <= 0:
+        msg = (f"class_fractions must map some of {list(rel.CLASSES)} to non-negative "
+               f"weights with a positive sum, got {class_fractions!r}.")
+        raise ValueError(msg)
+
+
+def make_galaxies(n_samples=1000, *, image_size=150, pixel_scale=0.396, band="i",
+                  psf_fwhm=1.3, sky_noise=0.044, class_fractions=None,
+                  companion_fraction=0.15, star_fraction=0.1, mag_limit=17.0,
+                  n_volunteers=44, noise=True, return_noiseless=False,
+                  random_state=None, n_jobs=None, cache=False, data_home=None,
+                  verbose=0):
+    """Simulate SDSS-like i-band galaxy cutouts with GalSim, with their ground truth.
+
+    Each galaxy gets a morphology (spiral, elliptical, edge-on disc, merger, irregular),
+    physical properties from published scaling relations with scatter, an image rendered
+    with GalSim (bulge + disc + bar + spiral arms + knots, SDSS-like PSF, sky and
+    Poisson noise) and Galaxy Zoo 2 style vote fractions drawn from the truth. See
+    ``DESCR`` of the result for the model and the sources of every relation.
+
+    Parameters
+    ----------
+    n_samples : int, default=1000
+        Number of galaxies.
+    image_size : int, default=150
+        Side of the square cutouts in pixels (the seed study's SkyView cutouts: 150).
+    pixel_scale : float, default=0.396
+        Arcsec per pixel (SDSS).
+    band : {"i"}, default="i"
+        Only the SDSS i band is simulated.
+    psf_fwhm : float, default=1.3
+        FWHM of the Moffat PSF in arcsec (median SDSS i-band seeing is 1.2-1.3).
+    sky_noise : float, default=0.044
+        Standard deviation of the sky noise in nanomaggies per pixel (measured on the
+        bundled real cutouts).
+    class_fractions : dict, default=None
+        Relative frequency of each class among "spiral", "elliptical", "edge_on",
+        "merger", "irregular"; None means ``DEFAULT_CLASS_FRACTIONS`` (0.45, 0.30,
+        0.10, 0.08, 0.07).
+    companion_fraction, star_fraction : float, default=0.15, 0.1
+        Probability that a frame holds an unrelated companion galaxy / a foreground
+        star.
+    mag_limit : float, default=17.0
+        Apparent i magnitude limit of the flux-limited sample (GZ2's main sample is
+        r < 17.0; Willett et al. 2013).
+    n_volunteers : int, default=44
+        Mean number of GZ2 classifications per galaxy (44 in the GZ2 main sample).
+    noise : bool, default=True
+        Add sky + Poisson noise. False returns the noiseless images as ``images``.
+    return_noiseless : bool, default=False
+        Also return the noiseless images as ``images_noiseless``.
+    random_state : int, RandomState instance or None, default=None
+        Seeds everything. Galaxy ``i`` is rendered from its own seed (derived from
+        ``random_state`` and ``i``), so results do not depend on ``n_jobs``.
+    n_jobs : int, default=None
+        Number of joblib workers rendering the images (None means 1, -1 all cores).
+        Threads by default (faster than processes on two cores, see
+        ``benchmarks/bench_simulator.py``); ``joblib.parallel_config(backend="loky")``
+        switches to processes.
+    cache : bool, default=False
+        Keep the generated set in ``get_data_home(data_home)/simulations`` under a key
+        made of every parameter (and the skgalvae / GalSim versions), and reload it on
+        the next identical call. Only used when ``random_state`` is an int (otherwise
+        the result is not reproducible). Off by default: rendering runs at roughly
+        20-70 images/s per core at 150x150 (benchmarks/bench_simulator.py), so 12,539
+        galaxies take a few minutes on two cores.
+    data_home : str or path-like, default=None
+        Cache folder; see :func:`skgalvae.utils.get_data_home`.
+    verbose : int, default=0
+        Show a progress bar when > 0.
+
+    Returns
+    -------
+    sklearn.utils.Bunch
+        ``images`` (n, h, w) float32 nanomaggies; ``data`` (n, h*w) the same pixels;
+        ``catalog`` DataFrame (ground truth, properties and GZ2-style votes, one row per
+        image, same order); ``image_shape``; ``pixel_scale``; ``DESCR``; and
+        ``images_noiseless`` when ``return_noiseless`` is True.
+
+    Examples
+    --------
+    >>> from skgalvae.datasets import make_galaxies
+    >>> sim = make_galaxies(4, image_size=32, random_state=0)
+    >>> sim.images.shape, sim.data.shape
+    ((4, 32, 32), (4, 1024))
+    >>> sim.catalog[["class", "half_light_radius_arcsec", "petro_r50"]].shape
+    (4, 3)
+    """
+    import galsim
+
+    if class_fractions is None:
+        class_fractions = DEFAULT_CLASS_FRACTIONS
+    class_fractions = dict(class_fractions)
+    _check_params(n_samples, image_size, pixel_scale, band, class_fractions, n_jobs)
+    params = {
+        "n_samples": int(n_samples), "image_size": int(image_size),
+        "pixel_scale": float(pixel_scale), "band": band, "psf_fwhm": float(psf_fwhm),
+        "sky_noise": float(sky_noise), "class_fractions": class_fractions,
+        "companion_fraction": float(companion_fraction),
+        "star_fraction": float(star_fraction), "mag_limit": float(mag_limit),
+        "n_volunteers": int(n_volunteers), "noise": bool(noise),
+        "random_state": random_state, "skgalvae": __version__,
+        "keep_noiseless": bool(return_noiseless or not noise),
+        "galsim": galsim.__version__,
+    }
+    cache_path = None
+    if cache and isinstance(random_state, numbers.Integral):
+        cache_path = (get_data_home(data_home) / "simulations"
+                      / f"make_galaxies_{_cache_key(params)}.npz")
+    if cache_path is not None and cache_path.exists():
+        images, noiseless, catalog = _load(cache_path)
+    else:
+        images, noiseless, catalog = _simulate(
+            n_samples, random_state, n_jobs, verbose, params)
+        if cache_path is not None:
+            _save(cache_path, (images, noiseless, catalog))
+    if images is None:
+        images = noiseless
+    bunch = Bunch(
+        images=images,
+        data=images.reshape(len(images), -1),
+        catalog=catalog,
+        image_shape=(int(image_size), int(image_size)),
+        pixel_scale=float(pixel_scale),
+        DESCR=DESCR,
+    )
+    if return_noiseless:
+        bunch.images_noiseless = noiseless
+    return bunch
+
+
+def _simulate(n_samples, random_state, n_jobs, verbose, params):
+    rs = check_random_state(random_state)
+    base_seed = int(rs.randint(0, 2**31 - 1))
+    rng = np.random.default_rng(base_seed)
+    truth = draw_truth(
+        n_samples, rng, class_fractions=params["class_fractions"],
+        image_size=params["image_size"], pixel_scale=params["pixel_scale"],
+        mag_limit=params["mag_limit"], companion_fraction=params["companion_fraction"],
+        star_fraction=params["star_fraction"])
+    # one independent seed per galaxy, from (base_seed, index): independent of n_jobs
+    seeds = [int(np.random.SeedSequence([base_seed, i]).generate_state(1)[0])
+             for i in range(n_samples)]
+    records = truth.to_dict("records")
+    options = {
+        "image_size": params["image_size"], "pixel_scale": params["pixel_scale"],
+        "psf_fwhm": params["psf_fwhm"], "sky_noise": params["sky_noise"],
+        "noise": params["noise"],
+    }
+    n_workers = min(effective_n_jobs(n_jobs), n_samples)
+    n_chunks = min(n_samples, max(n_workers * 8, 1) if n_workers > 1 else
+                   max(1, n_samples // 50))
+    bounds = np.linspace(0, n_samples, n_chunks + 1).astype(int)
+    keep = params["keep_noiseless"]
+    tasks = (delayed(_render_chunk)(records[a:b], seeds[a:b], options, keep)
+             for a, b in zip(bounds[:-1], bounds[1:], strict=True))
+    if n_workers > 1:
+        # threads: measured faster than loky processes on 2 cores (no process start-up,
+        # no pickling; numpy and part of GalSim release the GIL); see
+        # benchmarks/bench_simulator.py
+        results = Parallel(n_jobs=n_workers, prefer="threads",
+                           return_as="generator")(tasks)
+    else:
+        results = (task[0](*task[1], **task[2]) for task in tasks)
+    results = list(progress(results, verbose=verbose, total=n_chunks,
+                            desc="make_galaxies", unit="chunk"))
+    noiseless = np.concatenate([r[1] for r in results]) if keep else None
+    images = np.concatenate([r[0] for r in results]) if params["noise"] else None
+    radii = np.concatenate([r[2] for r in results])
+    truth["petro_r50"] = radii[:, 0]
+    truth["petro_r90"] = radii[:, 1]
+    votes = simulate_votes(truth, rng, n_volunteers=params["n_volunteers"])
+    keep = [c for c in truth.columns if c not in _INTERNAL
+            and not (c.startswith("partner_") and c not in (
+                "partner_class", "partner_log_stellar_mass",
+                "partner_separation_arcsec", "partner_x", "partner_y"))]
+    catalog = pd.concat([truth[keep], votes], axis=1)
+    merger = catalog["class"] == "merger"
+    catalog.loc[~merger, ["partner_x", "partner_y"]] = np.nan
+    catalog = catalog.rename(columns={"bulge_hlr": "bulge_hlr_arcsec",
+                                      "disk_hlr": "disk_hlr_arcsec"})
+    return images, noiseless, catalog

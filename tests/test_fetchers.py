@@ -1,0 +1,302 @@
+"""Tests of the download helper and the fetchers, offline: a local HTTP server and a
+fake SkyView / VizieR client stand in for the internet."""
+
+import hashlib
+import http.server
+import threading
+from functools import partial
+
+import numpy as np
+import pandas as pd
+import pytest
+from astropy.io import fits
+from astropy.table import MaskedColumn, Table
+
+from skgalvae.datasets import (
+    _catalogs,
+    _seed,
+    fetch_gswlc,
+    fetch_gz2_catalog,
+    fetch_rcsed,
+    fetch_sdss_cutouts,
+    fetch_seed_sample,
+)
+from skgalvae.datasets._download import download_file, download_many
+from skgalvae.datasets._skyview import cutout_name
+
+from .conftest import shared_data
+
+
+class _Handler(http.server.BaseHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+    def do_GET(self):
+        server = self.server
+        server.requests.append(self.path)
+        body = server.files.get(self.path)
+        if body is None:
+            self.send_error(404)
+            return
+        if server.fail.get(self.path, 0) > 0:
+            server.fail[self.path] -= 1
+            self.send_error(503)
+            return
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        if self.path in server.truncate:
+            self.wfile.write(body[: len(body) // 2])  # then hang up
+            self.wfile.flush()
+            self.close_connection = True
+            return
+        self.wfile.write(body)
+
+
+@pytest.fixture
+def server():
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+    httpd.files, httpd.fail, httpd.truncate, httpd.requests = {}, {}, set(), []
+    httpd.url = f"http://127.0.0.1:{httpd.server_address[1]}"
+    thread = threading.Thread(target=httpd.serve_forever, args=(0.05,), daemon=True)
+    thread.start()
+    yield httpd
+    httpd.shutdown()
+    httpd.server_close()
+
+
+def _sha(data):
+    return hashlib.sha256(data).hexdigest()
+
+
+PAYLOAD = b"ra,dec\n1.0,2.0\n" * 1000
+
+
+def test_download_and_cache_hit(server, tmp_path):
+    server.files["/a.csv"] = PAYLOAD
+    path = download_file(f"{server.url}/a.csv", tmp_path / "a.csv",
+                         known_hash=_sha(PAYLOAD), backoff=0)
+    assert path.read_bytes() == PAYLOAD
+    download_file(f"{server.url}/a.csv", tmp_path / "a.csv", known_hash=_sha(PAYLOAD))
+    download_file(f"{server.url}/a.csv", tmp_path / "a.csv")  # no hash: trusted
+    assert server.requests == ["/a.csv"]
+
+
+def test_stale_cached_file_is_replaced(server, tmp_path):
+    server.files["/a.csv"] = PAYLOAD
+    (tmp_path / "a.csv").write_bytes(b"old")
+    download_file(f"{server.url}/a.csv", tmp_path / "a.csv",
+                  known_hash=f"sha256:{_sha(PAYLOAD)}", backoff=0)
+    assert (tmp_path / "a.csv").read_bytes() == PAYLOAD
+
+
+def test_checksum_mismatch_raises_and_keeps_nothing(server, tmp_path):
+    server.files["/a.csv"] = PAYLOAD
+    with pytest.raises(ValueError, match="(?i)hash"):
+        download_file(f"{server.url}/a.csv", tmp_path / "a.csv", known_hash="0" * 64,
+                      retries=1, backoff=0)
+    assert list(tmp_path.iterdir()) == []
+    assert len(server.requests) == 2  # one retry
+
+
+def test_interrupted_download_leaves_no_partial_file(server, tmp_path):
+    server.files["/big.bin"] = PAYLOAD
+    server.truncate.add("/big.bin")
+    with pytest.raises(Exception):  # noqa: B017 (requests' ChunkedEncodingError)
+        download_file(f"{server.url}/big.bin", tmp_path / "big.bin", retries=0)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_retries_with_backoff(server, tmp_path):
+    server.files["/a.csv"] = PAYLOAD
+    server.fail["/a.csv"] = 2
+    download_file(f"{server.url}/a.csv", tmp_path / "a.csv", retries=3, backoff=0.01)
+    assert len(server.requests) == 3
+    server.fail["/b.csv"] = 5
+    server.files["/b.csv"] = PAYLOAD
+    with pytest.raises(Exception, match="503"):
+        download_file(f"{server.url}/b.csv", tmp_path / "b.csv", retries=1, backoff=0)
+    assert not (tmp_path / "b.csv").exists()
+
+
+def test_download_many_resumes(server, tmp_path):
+    items = []
+    for k in range(3):
+        body = PAYLOAD + bytes([k])
+        server.files[f"/f{k}"] = body
+        items.append((f"{server.url}/f{k}", f"f{k}.csv", _sha(body)))
+    paths = download_many(items, tmp_path, backoff=0)
+    assert [p.name for p in paths] == ["f0.csv", "f1.csv", "f2.csv"]
+    paths[1].unlink()  # an interrupted batch
+    server.requests.clear()
+    download_many(items, tmp_path, backoff=0)
+    assert server.requests == ["/f1"]
+
+
+# ----------------------------------------------------------------------- SkyView
+class FakeSkyView:
+    """Stands in for astroquery.skyview.SkyView: records calls, can fail at first."""
+
+    def __init__(self, fail_first=0):
+        self.calls = []
+        self.fail_first = fail_first
+        self.lock = threading.Lock()
+
+    def get_images(self, position, survey, **kwargs):
+        with self.lock:
+            self.calls.append((position, survey, kwargs))
+            if self.fail_first > 0:
+                self.fail_first -= 1
+                raise OSError("SkyView is busy")
+        n = int(kwargs["pixels"])
+        ra = float(position.split(",")[0])
+        data = np.full((n, n), ra, dtype=np.float32)
+        return [fits.HDUList([fits.PrimaryHDU(data)])]
+
+
+POSITIONS = pd.DataFrame({"ra": [229.466862, 230.52248, 10.0],
+                          "dec": [33.636321, 33.14859, -1.25]})
+
+
+def test_fetch_sdss_cutouts_names_cache_and_resume(tmp_path):
+    client = FakeSkyView()
+    paths = fetch_sdss_cutouts(POSITIONS, size=16, data_home=tmp_path, client=client,
+                               verbose=0)
+    assert paths[0].name == "sdss_i_229.46686+33.63632.fits.gz"
+    assert paths[2].name == cutout_name(10.0, -1.25) + ".fits.gz"
+    assert paths[0].parent == tmp_path / "sdss_cutouts"
+    position, survey, kwargs = client.calls[0]
+    assert survey == ["SDSSi"] and kwargs["pixels"] == "16"
+    with fits.open(paths[1]) as hdul:
+        assert hdul[0].header["BAND"] == "i"
+        assert hdul[0].header["RA"] == pytest.approx(230.52248)
+    # a second call is served from the cache; a lost file is the only one fetched
+    paths[1].unlink()
+    client.calls.clear()
+    bunch = fetch_sdss_cutouts(POSITIONS, size=16, data_home=tmp_path, client=client,
+                               verbose=0, return_images=True)
+    assert len(client.calls) == 1 and client.calls[0][0].startswith("230.52248")
+    assert bunch.images.shape == (3, 16, 16)
+    np.testing.assert_allclose(bunch.images[:, 0, 0], POSITIONS.ra, rtol=1e-6)
+    assert list(bunch.catalog.name) == [p.name[:-8] for p in paths]
+    assert not list((tmp_path / "sdss_cutouts").glob("*.part"))
+
+
+def test_fetch_sdss_cutouts_retries_and_threads(tmp_path, monkeypatch):
+    monkeypatch.setenv("SKGALVAE_DATA", str(tmp_path))
+    client = FakeSkyView(fail_first=2)
+    paths = fetch_sdss_cutouts(POSITIONS.to_numpy(), size=8, client=client, n_jobs=2,
+                               backoff=0.0, verbose=0)
+    assert all(p.exists() for p in paths) and paths[0].parent.parent == tmp_path
+    assert len(client.calls) == 5  # 3 cutouts + 2 failures retried
+    with pytest.raises(OSError, match="busy"):
+        fetch_sdss_cutouts([[1.0, 2.0]], size=8, client=FakeSkyView(fail_first=9),
+                           retries=1, backoff=0.0, verbose=0)
+    assert not (tmp_path / "sdss_cutouts" / f"{cutout_name(1.0, 2.0)}.fits.gz").exists()
+
+
+def test_fetch_sdss_cutouts_rejects_bad_coordinates(tmp_path):
+    with pytest.raises(ValueError, match="coordinates"):
+        fetch_sdss_cutouts(np.zeros((2, 3)), data_home=tmp_path, client=FakeSkyView())
+    with pytest.raises(KeyError, match="ra/dec"):
+        fetch_sdss_cutouts(pd.DataFrame({"x": [1]}), data_home=tmp_path,
+                           client=FakeSkyView())
+
+
+# ----------------------------------------------------------------------- catalogs
+def test_fetch_gz2_stripe82_checks_registered_hash(server, tmp_path, monkeypatch):
+    source = shared_data("gz2_stripe82", "gz2_table5_stripe82.csv.gz")
+    server.files["/table5.csv.gz"] = source.read_bytes()
+    entry = dict(_catalogs.REGISTRY["gz2_stripe82"], url=f"{server.url}/table5.csv.gz")
+    monkeypatch.setitem(_catalogs.REGISTRY, "gz2_stripe82", entry)
+    gz2 = fetch_gz2_catalog(sample="stripe82", data_home=tmp_path, verbose=0)
+    assert gz2.shape == (19761, 228)
+    assert (tmp_path / "catalogs" / "gz2_table5_stripe82.csv.gz").exists()
+    # a corrupted server copy fails the registered hash
+    server.files["/table5.csv.gz"] = b"not the table"
+    (tmp_path / "catalogs" / "gz2_table5_stripe82.csv.gz").unlink()
+    with pytest.raises(ValueError):
+        fetch_gz2_catalog(sample="stripe82", data_home=tmp_path, retries=0, verbose=0)
+    with pytest.raises(ValueError, match="sample"):
+        fetch_gz2_catalog(sample="dr17")
+
+
+GSWLC_ROWS = (
+    "1237648702966988820 6374883083117625669 266 51630 7 146.71421 -1.04128 0.0214 "
+    "1.07 9.4 0.04 -0.05 0.1 1.5 0.3 0.6 0.1 0.3 0.1 0 2 -0.1 -0.2 1\n"
+    "1237648702967120000 -99 267 51608 8 146.9 -1.0 0.08 -99 -99.0 -99.0 -99.0 -99.0 "
+    "-99 -99 -99 -99 -99 -99 1 0 -99 -99 1\n"
+)
+
+
+def test_fetch_gswlc_sentinels(server, tmp_path, monkeypatch):
+    body = GSWLC_ROWS.encode()
+    server.files["/GSWLC-X2.dat"] = body
+    entry = dict(_catalogs.REGISTRY["gswlc_x2"], url=f"{server.url}/GSWLC-X2.dat",
+                 filename="GSWLC-X2.dat")
+    monkeypatch.setitem(_catalogs.REGISTRY, "gswlc_x2", entry)
+    df = fetch_gswlc(data_home=tmp_path, known_hash=_sha(body), verbose=0)
+    assert list(df.columns[:3]) == ["OBJID", "GLXID", "PLATE"]
+    assert df.loc[0, "LOGMSTAR"] == pytest.approx(9.4)
+    assert np.isnan(df.loc[1, "LOGMSTAR"]) and np.isnan(df.loc[1, "LOGSFRSED"])
+    assert df["DEC"].tolist() == df["DECL"].tolist()
+
+
+class FakeVizier:
+    calls = 0
+
+    def __init__(self, columns, row_limit):
+        self.columns = columns
+
+    def get_catalogs(self, catalog):
+        type(self).calls += 1
+        table = Table({"_RAJ2000": [1.0, 2.0], "_DEJ2000": [0.5, 0.6],
+                       "Age": MaskedColumn([3.2, 0.0], mask=[False, True])})
+        return [table]
+
+
+def test_fetch_rcsed_from_vizier_is_cached(tmp_path):
+    df = fetch_rcsed(data_home=tmp_path, vizier=FakeVizier, verbose=0)
+    assert np.isnan(df.loc[1, "Age"]) and df.loc[0, "Age"] == 3.2
+    again = fetch_rcsed(data_home=tmp_path, vizier=FakeVizier, verbose=0)
+    assert FakeVizier.calls == 1
+    pd.testing.assert_frame_equal(df, again, check_dtype=False)
+
+
+def test_fetch_seed_sample_chain(tmp_path, monkeypatch):
+    gz2 = pd.DataFrame({
+        "ra": [10.0, 11.0, 12.0], "dec": [0.0, 0.1, 0.2],
+        "t01_smooth_or_features_a01_smooth_fraction": [0.8, 0.1, 0.2],
+        "t01_smooth_or_features_a03_star_or_artifact_fraction": [0.0, 0.0, 0.0],
+        "t02_edgeon_a05_no_fraction": [0.0, 0.9, 0.1],
+        "t06_odd_a15_no_fraction": [0.9, 0.8, 0.9],
+    })
+    gswlc = pd.DataFrame({"RA": [10.0002, 11.0], "DECL": [0.0, 0.1],
+                          "LOGMSTAR": [10.5, 9.8]})
+    rcsed = pd.DataFrame({"_RAJ2000": [11.0], "_DEJ2000": [0.1], "Age": [5.0]})
+    monkeypatch.setattr(_seed, "fetch_gswlc", lambda **kw: gswlc)
+    monkeypatch.setattr(_seed, "fetch_rcsed", lambda **kw: rcsed)
+    monkeypatch.setattr(_seed, "fetch_sdss_cutouts",
+                        partial(fetch_sdss_cutouts, client=FakeSkyView(), size=8))
+    seed = fetch_seed_sample(gz2=gz2, data_home=tmp_path, verbose=0)
+    cat = seed.catalog
+    assert cat.ra.tolist() == [10.0, 11.0]  # the edge-on third galaxy is cut
+    assert cat.LOGMSTAR.tolist() == [10.5, 9.8]
+    assert np.isnan(cat.Age.iloc[0]) and cat.Age.iloc[1] == 5.0
+    assert all(p.exists() for p in seed.paths)
+    only_first = fetch_seed_sample(gz2=gz2, data_home=tmp_path, verbose=0,
+                                   selection=lambda t: t.ra < 10.5)
+    assert len(only_first.catalog) == 1
+
+
+@pytest.mark.remote_data
+def test_fetch_sdss_cutout_from_skyview(tmp_path):
+    paths = fetch_sdss_cutouts([[229.46686, 33.63632]], data_home=tmp_path, verbose=0)
+    with fits.open(paths[0]) as hdul:
+        assert hdul[0].data.shape == (150, 150)
+
+
+@pytest.mark.remote_data
+def test_fetch_gz2_stripe82_from_github(tmp_path):
+    gz2 = fetch_gz2_catalog(sample="stripe82", data_home=tmp_path, verbose=0)
+    assert gz2.shape == (19761, 228)
