@@ -22,6 +22,7 @@ _LAZY = {
     "GalaxyVAE": "skgalvae.models",
     "GalaxyAutoencoder": "skgalvae.models",
     "EigengalaxyPCA": "skgalvae.models",
+    "latent_traversal": "skgalvae.models",
 }
 
 __all__ = ["__version__", "show_versions", *_LAZY]

@@ -33,12 +33,36 @@ ESTIMATORS += [
 # --- preprocessing end ---
 
 # --- models begin ---
+from skgalvae.models import EigengalaxyPCA, GalaxyAutoencoder, GalaxyVAE  # noqa: E402
+
+# The checks feed 1-10 features (non-image rows): the models take their dense fallback
+# network there; the convolutional path is tested on images in tests/test_models.py.
+_TINY_NET = {"max_epochs": 2, "batch_size": 16, "hidden_dim": 8, "random_state": 0}
+ESTIMATORS += [
+    GalaxyVAE(**_TINY_NET),
+    GalaxyAutoencoder(**_TINY_NET),
+    EigengalaxyPCA(),
+    EigengalaxyPCA(n_components=2, incremental=True),
+]
+EXPECTED_FAILED["GalaxyVAE"] = {
+    "check_methods_subset_invariance": (
+        "float32 inference: one row alone and the same row in a batch differ by about "
+        "1 ulp (score_samples sums many float32 terms; differences ~2e-6 > 1e-7 "
+        "tolerance). Non-strict: it may pass."
+    ),
+}
 # --- models end ---
 
 # --- selection begin ---
+# GZ2Selector is not listed: it is an imbalanced-learn-style sampler whose input
+# contract is a catalog DataFrame carrying named GZ2 vote-fraction columns, while these
+# checks feed anonymous numeric arrays, so every check would fail for that one reason.
+# Its sklearn API (clone, get_params/set_params, no work in __init__, default
+# constructible) and its fit_resample behaviour are tested in tests/test_selection.py.
 # --- selection end ---
 
 # --- analysis begin ---
+# skgalvae.analysis has functions only (tables from latents), no estimators.
 # --- analysis end ---
 
 

@@ -1,0 +1,150 @@
+"""The convolutional variational autoencoder as a scikit-learn transformer."""
+
+from numbers import Real
+
+import torch
+from sklearn.utils._param_validation import Interval
+
+from ._base import BaseLatentModel
+
+_PARAMS_DOC = """
+    latent_dim : int, default=2
+        Number of latent variables (the seed study used 2).
+    channels : tuple of int, default=(4, 8, 16, 32, 64)
+        Output channels of the stride-2 convolutions of the encoder, outermost first;
+        the decoder mirrors them with transposed convolutions and crops (or resizes) its
+        output to the exact input size, so any image size works (50x50, 150x150, 64x48). Few
+        channels in the first, full-resolution layers keep 150x150 images fast on a
+        CPU. Images with fewer than ``2 ** len(channels)`` pixels a side (32 by
+        default) use a dense network instead: pass fewer channels, e.g. ``(8, 16)``,
+        for small images.
+    kernel_size : int, default=3
+        Side of the convolution kernels.
+    hidden_dim : int, default=256
+        Width of the dense layer between the convolutions and the latent layer.
+    loss : {"mse", "bce"}, default="mse"
+        Likelihood of the pixels: ``"mse"`` a Gaussian of variance 1/2 (summed squared
+        error), ``"bce"`` a Bernoulli (summed binary cross-entropy; pixel values must
+        lie in [0, 1], as after :class:`~skgalvae.preprocessing.LogScaler`).
+    max_epochs : int, default=30
+    batch_size : int, default=64
+    lr : float, default=1e-3
+        Learning rate. Lower it if training diverges.
+    optimizer : torch optimizer class, default=torch.optim.Adam
+    validation_fraction : float or None, default=0.1
+        Fraction of the images held out (a random, shuffled subset drawn with
+        ``random_state``) to monitor the validation loss; training stops early when it
+        has not improved for ``patience`` epochs and the weights of the best epoch are
+        restored. ``0`` or ``None``: no validation, no early stopping.
+    patience : int, default=5
+        Epochs without improvement of the validation loss before stopping.
+    device : str or torch.device, default="auto"
+        ``"auto"`` uses CUDA when available, else the CPU. To move a fitted model, use
+        :meth:`to_device`.
+    random_state : int, RandomState instance or None, default=None
+        Seeds the weights, the batch order, the sampling noise and the validation
+        split. Training runs inside ``torch.random.fork_rng``, so the global torch
+        random state is untouched. Same seed on the CPU: identical latents.
+    verbose : int, default=0
+        ``> 0`` prints skorch's table of epoch losses.
+    callbacks : list or None, default=None
+        Extra skorch callbacks (instances or ``(name, callback)`` pairs), copied at
+        each fit.
+    image_shape : tuple of int or None, default=None
+        ``(height, width)`` of flat input rows; inferred from 3-D input or for square
+        images.
+"""
+
+_ATTRS_DOC = """
+    net_ : skorch.NeuralNet
+        The trained network (its ``module_`` is a :class:`torch.nn.Module`).
+    history_ : pandas.DataFrame
+        One row per epoch: ``train_loss``, ``train_recon``, ``train_kl``, ``valid_loss``,
+        ``valid_recon``, ``valid_kl`` (per-image means in nats; NaN without validation)
+        and ``dur`` (seconds).
+    n_epochs_ : int
+        Epochs trained (fewer than ``max_epochs`` after early stopping).
+    image_shape_ : tuple of int
+    device_ : str
+        Device the fitted network lives on.
+    conv_ : bool
+        Whether the convolutional network was used (False for tiny images).
+    n_features_in_ : int
+    feature_names_in_ : ndarray of str
+        Defined when ``X`` has string feature names.
+"""
+
+_NOTES_DOC = """
+    Interrupting :meth:`fit` with Ctrl-C keeps the model trained so far (skorch's
+    behaviour). A loss that becomes NaN or infinite raises :class:`FloatingPointError`
+    with advice; NaN latents are never returned. Pickling keeps the network, optimizer
+    state and history; ``transform`` gives identical results after unpickling.
+    Results differ slightly between thread counts and devices (float32 arithmetic).
+"""
+
+
+class GalaxyVAE(BaseLatentModel):
+    __doc__ = f"""Convolutional variational autoencoder (beta-VAE) for galaxy images.
+
+    A scikit-learn transformer that trains a :class:`skorch.NeuralNet` in :meth:`fit`:
+    an encoder to a diagonal Gaussian posterior ``q(z | x)``, a decoder ``p(x | z)``,
+    and the loss ``-E_q[log p(x | z)] + beta * KL(q(z | x) || N(0, I))``.
+    :meth:`transform` returns the posterior mean, the embedding to use downstream.
+
+    Parameters
+    ----------{_PARAMS_DOC.replace('''    channels :''', '''    beta : float, default=1.0
+        Weight of the KL term (beta-VAE); ``beta > 1`` favours disentangled latents,
+        ``beta < 1`` sharper reconstructions.
+    channels :''', 1)}
+    Attributes
+    ----------{_ATTRS_DOC}
+    See Also
+    --------
+    GalaxyAutoencoder : the deterministic autoencoder.
+    EigengalaxyPCA : the linear baseline.
+    latent_traversal : decoded images along each latent axis.
+
+    Notes
+    -----{_NOTES_DOC}
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skgalvae.models import GalaxyVAE
+    >>> X = np.random.default_rng(0).random((40, 16, 16), dtype=np.float32)
+    >>> vae = GalaxyVAE(latent_dim=2, channels=(8, 16), max_epochs=2, random_state=0)
+    >>> vae = vae.fit(X)
+    >>> vae.transform(X).shape
+    (40, 2)
+    >>> vae.inverse_transform(np.zeros((1, 2))).shape
+    (1, 256)
+    >>> vae.get_feature_names_out()
+    array(['galaxyvae0', 'galaxyvae1'], dtype=object)
+    """
+
+    _parameter_constraints: dict = {
+        **BaseLatentModel._parameter_constraints,
+        "beta": [Interval(Real, 0, None, closed="left")],
+    }
+
+    def __init__(self, latent_dim=2, *, beta=1.0, channels=(4, 8, 16, 32, 64), kernel_size=3,
+                 hidden_dim=256, loss="mse", max_epochs=30, batch_size=64, lr=1e-3,
+                 optimizer=torch.optim.Adam, validation_fraction=0.1, patience=5,
+                 device="auto", random_state=None, verbose=0, callbacks=None,
+                 image_shape=None):
+        self.latent_dim = latent_dim
+        self.beta = beta
+        self.channels = channels
+        self.kernel_size = kernel_size
+        self.hidden_dim = hidden_dim
+        self.loss = loss
+        self.max_epochs = max_epochs
+        self.batch_size = batch_size
+        self.lr = lr
+        self.optimizer = optimizer
+        self.validation_fraction = validation_fraction
+        self.patience = patience
+        self.device = device
+        self.random_state = random_state
+        self.verbose = verbose
+        self.callbacks = callbacks
+        self.image_shape = image_shape

@@ -1,0 +1,410 @@
+"""Tests of skgalvae.models: GalaxyVAE, GalaxyAutoencoder, EigengalaxyPCA, traversals.
+
+Small images (16x16-32x32), few epochs and one thread for torch and BLAS (the suite
+runs several processes on two cores; oversubscribed threads are many times slower) keep
+this fast.
+"""
+
+import pickle
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+from sklearn.decomposition import PCA
+from sklearn.exceptions import NotFittedError
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import balanced_accuracy_score
+from sklearn.model_selection import GridSearchCV, train_test_split
+from sklearn.pipeline import Pipeline
+from skorch.callbacks import Callback
+from threadpoolctl import threadpool_limits
+
+from skgalvae.models import (
+    EigengalaxyPCA,
+    GalaxyAutoencoder,
+    GalaxyVAE,
+    latent_traversal,
+)
+from skgalvae.models._base import BaseLatentModel
+from skgalvae.preprocessing import LogScaler, Resizer
+
+SMALL = {"channels": (8, 16), "hidden_dim": 64, "batch_size": 32}
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _one_thread():
+    # torch's OpenMP threads and OpenBLAS's threads fight over two cores: a 120 x 256
+    # PCA fit after a torch fit took 2.8 s instead of 0.02 s. One thread each.
+    n = torch.get_num_threads()
+    torch.set_num_threads(1)
+    with threadpool_limits(1):
+        yield
+    torch.set_num_threads(n)
+
+
+def make_two_populations(n=240, size=16, seed=0):
+    """Round compact blobs (y=0) and extended, inclined exponential discs (y=1).
+
+    Alternating labels; images scaled to a peak of 1, with Gaussian noise, float32.
+    """
+    rng = np.random.default_rng(seed)
+    yy, xx = np.mgrid[:size, :size] - (size - 1) / 2
+    y = np.arange(n) % 2
+    X = np.empty((n, size, size), np.float32)
+    for i in range(n):
+        dx, dy = rng.normal(0, 0.7, 2)
+        if y[i] == 0:
+            s = rng.uniform(1.2, 2.0)
+            img = np.exp(-((xx - dx) ** 2 + (yy - dy) ** 2) / (2 * s**2))
+        else:
+            th, q, h = rng.uniform(0, np.pi), rng.uniform(0.4, 0.9), rng.uniform(3.5, 6)
+            u = (xx - dx) * np.cos(th) + (yy - dy) * np.sin(th)
+            v = -(xx - dx) * np.sin(th) + (yy - dy) * np.cos(th)
+            img = np.exp(-np.sqrt(u**2 + (v / q) ** 2) / h)
+        img = img + rng.normal(0, 0.03, img.shape)
+        X[i] = np.clip(img / img.max(), 0, 1)
+    return X, y
+
+
+@pytest.fixture(scope="module")
+def two_pop():
+    X, y = make_two_populations()
+    return train_test_split(X, y, test_size=1 / 3, random_state=0, stratify=y)
+
+
+@pytest.fixture(scope="module")
+def fitted_vae(two_pop):
+    X_train = two_pop[0]
+    return GalaxyVAE(latent_dim=2, max_epochs=15, random_state=0, **SMALL).fit(X_train)
+
+
+# ---------------------------------------------------------------- science-level checks
+def test_vae_separates_two_populations(two_pop, fitted_vae):
+    X_train, X_test, y_train, y_test = two_pop
+    assert fitted_vae.conv_  # the convolutional path, not the dense fallback
+    clf = LogisticRegression().fit(fitted_vae.transform(X_train), y_train)
+    score = balanced_accuracy_score(y_test, clf.predict(fitted_vae.transform(X_test)))
+    assert score >= 0.9
+
+
+def test_reconstruction_loss_falls(fitted_vae):
+    hist = fitted_vae.history_
+    assert isinstance(hist, pd.DataFrame)
+    assert len(hist) == fitted_vae.n_epochs_ <= 15
+    for col in ["train_loss", "train_recon", "train_kl", "valid_loss", "valid_recon",
+                "valid_kl"]:
+        assert np.isfinite(hist[col]).all(), col
+    assert hist["train_recon"].iloc[-1] < 0.7 * hist["train_recon"].iloc[0]
+    assert hist["valid_recon"].iloc[-1] < hist["valid_recon"].iloc[0]
+    np.testing.assert_allclose(hist["train_loss"], hist["train_recon"] + hist["train_kl"],
+                               rtol=1e-5)
+
+
+def test_ood_score_flags_unseen_population(two_pop):
+    # trained on blobs only, discs are out of distribution
+    X_train, X_test, y_train, y_test = two_pop
+    vae = GalaxyVAE(max_epochs=10, random_state=0, **SMALL).fit(X_train[y_train == 0])
+    scores = vae.score_samples(X_test)
+    assert scores.dtype == np.float64 and scores.shape == (len(X_test),)
+    assert scores[y_test == 0].mean() > scores[y_test == 1].mean()
+    assert vae.score(X_test) == pytest.approx(scores.mean())
+
+
+# ---------------------------------------------------------------- reproducibility
+def test_same_random_state_identical_latents(two_pop):
+    X = two_pop[0][:64]
+    state = torch.random.get_rng_state()
+    Z1 = GalaxyVAE(max_epochs=2, random_state=3, **SMALL).fit_transform(X)
+    Z2 = GalaxyVAE(max_epochs=2, random_state=3, **SMALL).fit_transform(X)
+    Z3 = GalaxyVAE(max_epochs=2, random_state=4, **SMALL).fit_transform(X)
+    assert torch.equal(state, torch.random.get_rng_state())  # global RNG untouched
+    assert Z1.dtype == np.float32
+    np.testing.assert_array_equal(Z1, Z2)
+    assert not np.array_equal(Z1, Z3)
+
+
+def test_transform_is_deterministic(fitted_vae, two_pop):
+    X = two_pop[1]
+    np.testing.assert_array_equal(fitted_vae.transform(X), fitted_vae.transform(X))
+
+
+@pytest.mark.parametrize("Model", [GalaxyVAE, GalaxyAutoencoder])
+def test_pickle_round_trip(Model, two_pop):
+    X = two_pop[0][:40]
+    model = Model(max_epochs=1, random_state=0, **SMALL).fit(X)
+    clone = pickle.loads(pickle.dumps(model))
+    np.testing.assert_array_equal(model.transform(X), clone.transform(X))
+    np.testing.assert_array_equal(model.score_samples(X), clone.score_samples(X))
+
+
+# ---------------------------------------------------------------- failure modes
+def test_nan_loss_raises_clear_error():
+    X = np.full((8, 16, 16), 1e30, dtype=np.float32)  # squared error overflows to inf
+    vae = GalaxyVAE(max_epochs=2, random_state=0, **SMALL)
+    with pytest.raises(FloatingPointError, match="Lower lr"):
+        vae.fit(X)
+    with pytest.raises(NotFittedError):
+        vae.transform(X)
+
+
+def test_bce_needs_unit_range():
+    X = np.random.default_rng(0).normal(size=(8, 16, 16)).astype(np.float32)
+    with pytest.raises(ValueError, match=r"\[0, 1\]"):
+        GalaxyVAE(loss="bce", max_epochs=1, **SMALL).fit(X)
+
+
+def test_keyboard_interrupt_keeps_model(two_pop):
+    class Interrupt(Callback):
+        def on_epoch_end(self, net, **kwargs):
+            if len(net.history) == 2:
+                raise KeyboardInterrupt
+
+    X = two_pop[0][:40]
+    vae = GalaxyVAE(max_epochs=10, random_state=0, callbacks=[Interrupt()], **SMALL)
+    vae.fit(X)
+    assert vae.n_epochs_ == 2
+    assert np.isfinite(vae.transform(X)).all()
+
+
+def test_small_images_warn_and_use_dense_network():
+    X = np.random.default_rng(0).random((10, 16, 16), dtype=np.float32)
+    with pytest.warns(UserWarning, match="dense network"):
+        vae = GalaxyVAE(max_epochs=1, random_state=0).fit(X)  # default: 5 layers
+    assert not vae.conv_
+
+
+# ---------------------------------------------------------------- shapes and interface
+@pytest.mark.parametrize("shape, channels", [((50, 50), (4, 8, 16)),
+                                             ((64, 48), (4, 8, 16)),
+                                             ((100, 100), (4, 8, 16)),
+                                             ((150, 150), (4, 8, 16, 32, 64))])
+def test_non_power_of_two_shapes(shape, channels):
+    X = np.random.default_rng(0).random((6, *shape), dtype=np.float32)
+    vae = GalaxyVAE(latent_dim=3, channels=channels, max_epochs=1, hidden_dim=32,
+                    validation_fraction=None, random_state=0).fit(X)
+    assert vae.conv_ and vae.image_shape_ == shape
+    assert vae.transform(X).shape == (6, 3)
+    assert vae.reconstruct(X).shape == (6, shape[0] * shape[1])
+    flat = X.reshape(6, -1)  # flat rows need image_shape when not square
+    vae2 = GalaxyVAE(latent_dim=3, channels=channels, max_epochs=1, hidden_dim=32,
+                     image_shape=shape, random_state=0).fit(flat)
+    assert vae2.image_shape_ == shape
+
+
+def test_inverse_transform_sample_and_encode(fitted_vae):
+    h, w = fitted_vae.image_shape_
+    Z = np.random.default_rng(0).normal(size=(5, 2))
+    assert fitted_vae.inverse_transform(Z).shape == (5, h * w)
+    assert fitted_vae.inverse_transform(Z).dtype == np.float32
+    with pytest.raises(ValueError, match="latent_dim=2"):
+        fitted_vae.inverse_transform(np.zeros((5, 3)))
+    s1 = fitted_vae.sample(4, random_state=0)
+    assert s1.shape == (4, h * w)
+    np.testing.assert_array_equal(s1, fitted_vae.sample(4, random_state=0))
+    X = fitted_vae.inverse_transform(Z)
+    mean, std = fitted_vae.encode(X)
+    np.testing.assert_array_equal(mean, fitted_vae.transform(X))
+    assert std.shape == (5, 2) and (std > 0).all()
+    assert fitted_vae.get_feature_names_out().tolist() == ["galaxyvae0", "galaxyvae1"]
+
+
+def test_input_layouts_and_dtypes(fitted_vae, two_pop):
+    X = two_pop[1][:10]
+    Z = fitted_vae.transform(X)
+    np.testing.assert_array_equal(Z, fitted_vae.transform(X.reshape(10, -1)))
+    np.testing.assert_array_equal(Z, fitted_vae.transform(X[:, None]))
+    np.testing.assert_array_equal(Z, fitted_vae.transform(X.astype(np.float64)))
+    ro = X.reshape(10, -1).copy()
+    ro.flags.writeable = False
+    np.testing.assert_array_equal(Z, fitted_vae.transform(ro))
+    with pytest.raises(ValueError, match="fitted on images of shape"):
+        fitted_vae.transform(np.zeros((2, 8, 32), np.float32))
+
+
+def test_set_output_pandas(fitted_vae, two_pop):
+    out = fitted_vae.set_output(transform="pandas").transform(two_pop[1][:3])
+    fitted_vae.set_output(transform="default")
+    assert list(out.columns) == ["galaxyvae0", "galaxyvae1"]
+
+
+def test_autoencoder_interface(two_pop):
+    X = two_pop[0][:60]
+    ae = GalaxyAutoencoder(latent_dim=3, max_epochs=3, random_state=0, loss="bce",
+                           **SMALL).fit(X)
+    mean, std = ae.encode(X)
+    assert mean.shape == (60, 3) and not std.any()
+    assert (ae.history_["train_kl"] == 0).all()
+    rec = ae.reconstruct(X)
+    assert rec.min() >= 0 and rec.max() <= 1  # Bernoulli means
+    assert ae.score_samples(X).shape == (60,)
+    assert ae.get_feature_names_out()[0] == "galaxyautoencoder0"
+    assert ae.sample(2, random_state=0).shape == (2, 256)
+
+
+def test_verbose_and_callbacks(two_pop, capsys):
+    class Count(Callback):
+        def initialize(self):
+            self.n = 0
+            return self
+
+        def on_epoch_end(self, net, **kwargs):
+            self.n += 1
+
+    X = two_pop[0][:40]
+    counter = Count()
+    vae = GalaxyVAE(max_epochs=2, random_state=0, callbacks=[("count", counter)],
+                    **SMALL).fit(X)
+    assert capsys.readouterr().out == ""
+    assert dict(vae.net_.callbacks_)["count"].n == 2  # a copy of the callback ran
+    GalaxyVAE(max_epochs=1, random_state=0, verbose=1, **SMALL).fit(X)
+    assert "train_loss" in capsys.readouterr().out
+
+
+def test_validation_split_is_shuffled_and_optional(two_pop):
+    model = GalaxyVAE(validation_fraction=0.25)
+    train, valid = model._split(100, np.random.RandomState(0))
+    assert len(valid) == 25 and len(train) == 75
+    assert not np.array_equal(valid, np.arange(25))  # not skorch's first block
+    assert np.array_equal(np.sort(np.r_[train, valid]), np.arange(100))
+    X = two_pop[0][:30]
+    vae = GalaxyVAE(max_epochs=2, validation_fraction=0, random_state=0, **SMALL).fit(X)
+    assert vae.history_["valid_loss"].isna().all()
+    assert vae.n_epochs_ == 2
+
+
+def test_early_stopping(two_pop):
+    X = two_pop[0][:60]
+    # lr so small that the validation loss cannot improve by skorch's 1e-4 threshold
+    vae = GalaxyVAE(max_epochs=20, patience=2, lr=1e-12, random_state=0, **SMALL).fit(X)
+    assert vae.n_epochs_ == 3
+
+
+def test_device_auto_resolves_to_cpu(two_pop):
+    if torch.cuda.is_available():
+        pytest.skip("a GPU is visible")
+    X = two_pop[0][:20]
+    vae = GalaxyVAE(max_epochs=1, random_state=0, **SMALL).fit(X)
+    assert vae.device_ == "cpu"
+    Z = vae.transform(X)
+    assert vae.to_device("cpu") is vae
+    np.testing.assert_array_equal(Z, vae.transform(X))
+    with pytest.raises(ValueError, match="not a torch device"):
+        vae.to_device("nonsense")
+
+
+# ---------------------------------------------------------------- model selection
+def test_grid_search_in_pipeline_and_pca_swap():
+    X, _ = make_two_populations(n=48, size=24, seed=1)
+    X = X.reshape(48, -1) * 100.0  # "flux"
+    pipe = Pipeline([
+        ("resize", Resizer(output_shape=16)),
+        ("scale", LogScaler()),
+        ("latent", GalaxyVAE(max_epochs=2, random_state=0, **SMALL)),
+    ])
+    search = GridSearchCV(pipe, param_grid={"latent__latent_dim": [2, 4]}, cv=2)
+    search.fit(X)
+    assert search.best_params_["latent__latent_dim"] in (2, 4)
+    assert np.isfinite(search.cv_results_["mean_test_score"]).all()
+    assert search.transform(X).shape[1] == search.best_params_["latent__latent_dim"]
+
+    pipe.set_params(latent=EigengalaxyPCA(n_components=3))
+    assert pipe.fit_transform(X).shape == (48, 3)
+    search = GridSearchCV(pipe, param_grid={"latent__n_components": [2, 4]}, cv=2)
+    search.fit(X)
+    assert search.best_params_["latent__n_components"] in (2, 4)
+    names = search.best_estimator_.get_feature_names_out()
+    assert names[0] == "eigengalaxypca0"
+
+
+# ---------------------------------------------------------------- PCA
+@pytest.fixture(scope="module")
+def pca_data():
+    X, y = make_two_populations(n=120, size=16, seed=2)
+    return X, y
+
+
+def test_pca_threshold_selection(pca_data):
+    X, _ = pca_data
+    flat = X.reshape(len(X), -1)
+    model = EigengalaxyPCA(n_components=0.96).fit(X)
+    ref = PCA(n_components=0.96).fit(flat)
+    assert model.n_components_ == ref.n_components_
+    cum = np.cumsum(model.explained_variance_ratio_)
+    assert cum[-1] >= 0.96 and (model.n_components_ == 1 or cum[-2] < 0.96)
+    np.testing.assert_allclose(model.transform(X), ref.transform(flat), rtol=1e-4,
+                               atol=1e-4)
+    assert model.transform(X).dtype == np.float32
+    assert model.components_as_images().shape == (model.n_components_, 16, 16)
+    assert model.mean_image_.shape == (16, 16)
+    assert model.image_shape_ == (16, 16)
+    assert model.get_feature_names_out()[0] == "eigengalaxypca0"
+
+
+def test_pca_scores_match_sklearn(pca_data):
+    X, y = pca_data
+    flat = X.reshape(len(X), -1).astype(np.float64)
+    model = EigengalaxyPCA(n_components=5).fit(flat)
+    ref = PCA(n_components=5).fit(flat)
+    np.testing.assert_allclose(model.score_samples(flat), ref.score_samples(flat),
+                               rtol=1e-6)
+    assert model.score(flat) == pytest.approx(ref.score(flat))
+
+
+def test_pca_inverse_reconstruct_encode_sample(pca_data):
+    X, _ = pca_data
+    model = EigengalaxyPCA(n_components=4, random_state=0).fit(X)
+    Z = model.transform(X)
+    assert model.inverse_transform(Z).shape == (len(X), 256)
+    np.testing.assert_allclose(model.reconstruct(X), model.inverse_transform(Z))
+    mean, std = model.encode(X)
+    np.testing.assert_array_equal(mean, Z)
+    assert not std.any()
+    assert model.sample(3, random_state=0).shape == (3, 256)
+    with pytest.raises(ValueError, match="n_components_=4"):
+        model.inverse_transform(np.zeros((2, 3)))
+    full = EigengalaxyPCA(n_components=None).fit(X)
+    np.testing.assert_allclose(full.reconstruct(X), X.reshape(len(X), -1), atol=1e-4)
+
+
+def test_incremental_pca(pca_data):
+    X, _ = pca_data
+    inc = EigengalaxyPCA(n_components=4, incremental=True, batch_size=40).fit(X)
+    ref = EigengalaxyPCA(n_components=4).fit(X)
+    np.testing.assert_allclose(np.abs(inc.components_), np.abs(ref.components_),
+                               atol=0.05)
+    assert np.isfinite(inc.score_samples(X)).all()
+    part = EigengalaxyPCA(n_components=4, incremental=True)
+    for chunk in np.array_split(X, 3):
+        part.partial_fit(chunk)
+    assert part.n_samples_seen_ == len(X)
+    with pytest.raises(ValueError, match="incremental=False"):
+        EigengalaxyPCA(n_components=0.9, incremental=True).fit(X)
+    assert not hasattr(EigengalaxyPCA(), "partial_fit")
+
+
+# ---------------------------------------------------------------- traversal
+def test_latent_traversal(fitted_vae, pca_data):
+    grid = latent_traversal(fitted_vae)
+    assert grid.shape == (2, 7, 16, 16)
+    grid = latent_traversal(fitted_vae, dims=[1], values=[-1, 0, 1], base=[0.5, 0.0])
+    assert grid.shape == (1, 3, 16, 16)
+    # the middle image is the decoded base
+    np.testing.assert_allclose(
+        grid[0, 1].ravel(), fitted_vae.inverse_transform([[0.5, 0.0]])[0], atol=1e-6)
+    pca = EigengalaxyPCA(n_components=3).fit(pca_data[0])
+    grid = latent_traversal(pca, values=[0.0])
+    np.testing.assert_allclose(grid[0, 0], pca.mean_image_, atol=1e-6)
+    with pytest.raises(ValueError, match="dims"):
+        latent_traversal(fitted_vae, dims=[2])
+    with pytest.raises(ValueError, match="base"):
+        latent_traversal(fitted_vae, base=[0.0])
+
+
+# ---------------------------------------------------------------- packaging
+def test_shared_base_class():
+    assert issubclass(GalaxyVAE, BaseLatentModel)
+    assert issubclass(GalaxyAutoencoder, BaseLatentModel)
+    assert "beta" in GalaxyVAE().get_params()
+    assert "beta" not in GalaxyAutoencoder().get_params()
+
