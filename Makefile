@@ -17,7 +17,7 @@ venv: $(BIN)/python
 
 demo: venv
 	$(BIN)/python -m pip install --quiet -e .
-	$(BIN)/python -m skgalvae demo
+	$(BIN)/python -m skgalvae study --out results
 
 test: venv
 	$(BIN)/python -m pip install --quiet -e ".[dev]"
@@ -32,4 +32,5 @@ lint: venv
 	$(BIN)/ruff check skgalvae tests benchmarks examples
 
 clean:
-	rm -rf $(VENV) build *.egg-info docs/_build docs/auto_examples
+	rm -rf $(VENV) build *.egg-info docs/_build docs/auto_examples docs/gen_modules \
+		docs/sg_execution_times.rst

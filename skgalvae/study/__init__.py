@@ -1,5 +1,10 @@
-"""The end-to-end study and the command line (layer 5)."""
+"""The end-to-end study and the command line (layer 5).
+
+:func:`run_study` runs the seed study's stages (``simulate``, ``train``, ``analyse``,
+``report``) into an output folder; :func:`main` is the ``skgalvae`` command.
+"""
 
 from ._cli import main
+from ._study import DEFAULTS, run_stage, run_study
 
-__all__ = ["main"]
+__all__ = ["DEFAULTS", "main", "run_stage", "run_study"]

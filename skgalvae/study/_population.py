@@ -1,0 +1,193 @@
+"""Stage 1 of the study: build the galaxy population (images + catalog) and preprocess it.
+
+Writes ``<out>/data/``: ``images.npy`` (preprocessed, every galaxy), ``catalog.csv`` (one
+row per image, with ``selected`` and ``morphology``), ``raw_examples.npy`` and
+``real_images.npy`` / ``real_catalog.csv`` (the bundled SDSS sample, projected later).
+"""
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ..datasets import load_sdss_sample, make_galaxies
+from ..io import FITSLoader
+from ..preprocessing import make_preprocessing_pipeline
+from ..selection import gz2_morphology, gz2_selection_mask
+from ..utils._atomic import atomic_path
+
+#: Physical properties correlated with and predicted from the latents, when present.
+PROPERTIES = (
+    "petro_r50", "log_petro_r50", "velocity_dispersion", "age", "metallicity", "log_ssfr",
+    "log_stellar_mass",
+    # SDSS / GSWLC / RCSED names of real catalogs
+    "petroR50_r", "PETRO_R50", "V_DISP", "LOGMSTAR", "LOGSFRSED", "LOG_MASS",
+)
+#: Galaxy Zoo 2 answers correlated with the latents, as in the seed's table.
+GZ2_ANSWERS = {
+    "t01_smooth_or_features_a01_smooth": "Has smooth profile",
+    "t01_smooth_or_features_a02_features_or_disk": "Has features or disk",
+    "t04_spiral_a08_spiral": "Has spiral arms",
+    "t05_bulge_prominence_a12_obvious": "Has obvious bulge",
+    "t07_rounded_a16_completely_round": "Is completely round",
+}
+#: Classes that form the training population (GZ2 'clean' galaxies).
+CLEAN_CLASSES = ("spiral", "elliptical", "uncertain")
+#: Populations GZ2 removes, evaluated as out-of-distribution.
+OOD_CLASSES = ("merger", "irregular")
+
+
+class StudyInputError(ValueError):
+    """A bad study input (path, catalog, column); the message names it."""
+
+
+def _save_npy(path, array):
+    with atomic_path(path) as tmp, open(tmp, "wb") as f:
+        np.save(f, array)
+
+
+def _save_csv(path, frame):
+    with atomic_path(path) as tmp:
+        frame.to_csv(tmp, index=False)
+
+
+def _read_catalog_csv(path):
+    path = Path(path)
+    try:
+        catalog = pd.read_csv(path)
+    except (OSError, pd.errors.ParserError, UnicodeDecodeError) as exc:
+        msg = f"catalog {str(path)!r} could not be read as CSV: {exc}"
+        raise StudyInputError(msg) from exc
+    if catalog.empty:
+        msg = f"catalog {str(path)!r} has no rows."
+        raise StudyInputError(msg)
+    if "path" not in catalog.columns:
+        msg = (
+            f"catalog {str(path)!r} has no 'path' column (the FITS file of each galaxy); "
+            f"its columns are: {', '.join(map(str, catalog.columns[:15]))}."
+        )
+        raise StudyInputError(msg)
+    paths = [p if Path(p).is_absolute() else str(path.parent / p) for p in catalog["path"]]
+    missing = [(i + 2, p) for i, p in enumerate(paths) if not Path(p).is_file()]
+    if missing:
+        row, first = missing[0]
+        msg = (
+            f"catalog {str(path)!r}: {len(missing)} FITS file(s) in column 'path' do not "
+            f"exist, first at line {row}: {first!r}."
+        )
+        raise StudyInputError(msg)
+    catalog["path"] = paths
+    return catalog
+
+
+def _has_gz2(catalog, kind):
+    needed = [f"t02_edgeon_a04_yes_{kind}", f"t06_odd_a14_yes_{kind}",
+              f"t01_smooth_or_features_a01_smooth_{kind}"]
+    return all(c in catalog.columns for c in needed)
+
+
+def load_population(source, *, n_galaxies, seed, n_jobs, verbose, log):
+    """Return ``(raw images (n, h, w), catalog, provenance dict)`` for ``source``."""
+    if source == "simulated":
+        bunch = make_galaxies(n_galaxies, image_size=150, random_state=seed, n_jobs=n_jobs,
+                              verbose=verbose)
+        provenance = {"source": "simulated", "generator": "skgalvae.datasets.make_galaxies",
+                      "n_samples": n_galaxies, "image_size": 150, "random_state": seed}
+        return bunch.images, bunch.catalog, provenance
+    if source == "sample":
+        bunch = load_sdss_sample(n_jobs=n_jobs)
+        return bunch.images, bunch.catalog, {"source": "bundled SDSS i-band sample",
+                                             "n_samples": len(bunch.images)}
+    path = Path(source)
+    if path.is_dir():
+        files = sorted([*path.glob("*.fits"), *path.glob("*.fits.gz")])
+        if not files:
+            msg = f"folder {str(path)!r} holds no *.fits or *.fits.gz file."
+            raise StudyInputError(msg)
+        catalog = pd.DataFrame({"name": [f.name.split(".fits")[0] for f in files],
+                                "path": [str(f) for f in files]})
+    elif path.is_file():
+        catalog = _read_catalog_csv(path)
+    else:
+        msg = (
+            f"--source {source!r} is neither 'simulated', 'sample', a folder of FITS files "
+            "nor a catalog CSV file."
+        )
+        raise StudyInputError(msg)
+    log(f"reading {len(catalog)} FITS files from {source}")
+    data = FITSLoader(n_jobs=n_jobs, verbose=verbose, output_shape=(150, 150),
+                      fill_value=0.0).fit_transform(catalog["path"])
+    return data.reshape(-1, 150, 150), catalog, {"source": str(path.resolve()),
+                                                 "n_samples": len(catalog)}
+
+
+def label_population(catalog, *, fraction_kind="debiased", log=print):
+    """Add ``selected`` and ``morphology`` columns (GZ2), and ``log_petro_r50``."""
+    catalog = catalog.copy()
+    if "petro_r50" in catalog.columns:
+        catalog["log_petro_r50"] = np.log10(catalog["petro_r50"].clip(lower=1e-3))
+    if _has_gz2(catalog, fraction_kind):
+        catalog["morphology"] = gz2_morphology(catalog, fraction_kind=fraction_kind)
+        catalog["selected"] = gz2_selection_mask(catalog, fraction_kind=fraction_kind)
+    else:
+        log(f"no GZ2 '{fraction_kind}' vote columns: every galaxy is kept, none labelled")
+        catalog["morphology"] = "unknown"
+        catalog["selected"] = True
+    return catalog
+
+
+def build_population(config, log):
+    """Run stage 1 and return its summary for run.json."""
+    data_dir = Path(config["out"]) / "data"
+    raw, catalog, provenance = load_population(
+        config["source"], n_galaxies=config["n_galaxies"], seed=config["seed"],
+        n_jobs=config["n_jobs"], verbose=config["verbose"], log=log)
+    catalog = label_population(catalog, log=log)
+    # Crop the central 100x100 pixels (40 arcsec) around the centred, rotated galaxy
+    # before resizing, as the seed did (its arrays were 100x100); larger outputs keep the
+    # whole 150x150 frame.
+    crop = 100 if config["image_size"] <= 100 else None
+    pipe = make_preprocessing_pipeline(output_shape=config["image_size"], crop=crop,
+                                       n_jobs=config["n_jobs"])
+    log(f"preprocessing {len(raw)} images: central {crop or 150} pixels resized to "
+        f"{config['image_size']}x{config['image_size']}")
+    images = pipe.fit_transform(raw).astype(np.float32)
+    example_rows = np.flatnonzero(catalog["selected"].to_numpy())[:8]
+    real = load_sdss_sample(n_jobs=config["n_jobs"])
+    real_images = pipe.transform(real.images).astype(np.float32)
+    _save_npy(data_dir / "images.npy", images)
+    _save_npy(data_dir / "raw_examples.npy", raw[example_rows])
+    _save_npy(data_dir / "scaled_examples.npy", images[example_rows])
+    _save_npy(data_dir / "real_images.npy", real_images)
+    _save_csv(data_dir / "catalog.csv", catalog)
+    _save_csv(data_dir / "real_catalog.csv", real.catalog.drop(columns="path"))
+    counts = catalog.loc[catalog["selected"], "morphology"].value_counts().to_dict()
+    log(f"population: {len(catalog)} galaxies, {int(catalog['selected'].sum())} selected "
+        f"by GZ2 ({counts})")
+    return {"provenance": provenance, "n_galaxies": len(catalog),
+            "n_selected": int(catalog["selected"].sum()), "morphology_counts": counts}
+
+
+def load_stage_data(out):
+    """Read what stage 1 wrote; a clear error when it has not run."""
+    data_dir = Path(out) / "data"
+    if not (data_dir / "catalog.csv").is_file():
+        msg = (
+            f"{str(data_dir)!r} has no population yet: run `skgalvae simulate --out {out}` "
+            "(or `skgalvae study`) first."
+        )
+        raise StudyInputError(msg)
+    catalog = pd.read_csv(data_dir / "catalog.csv", low_memory=False)
+    images = np.load(data_dir / "images.npy")
+    return images, catalog
+
+
+def split_population(images, catalog):
+    """Return the clean training population and the out-of-distribution sets."""
+    truth = catalog["class"] if "class" in catalog.columns else catalog["morphology"]
+    clean = catalog["selected"].to_numpy() & ~truth.isin(OOD_CLASSES).to_numpy()
+    if "class" in catalog.columns:
+        clean &= (catalog["class"] != "edge_on").to_numpy()
+    outliers = {name: images[(truth == name).to_numpy()] for name in OOD_CLASSES}
+    outliers = {k: v for k, v in outliers.items() if len(v) >= 5}
+    return clean, outliers
