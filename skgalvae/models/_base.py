@@ -17,14 +17,14 @@ import torch
 from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, TransformerMixin
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import check_is_fitted
 from skorch import NeuralNet
 from skorch.callbacks import EarlyStopping, PassthroughScoring
 from skorch.dataset import Dataset
 from skorch.helper import predefined_split
 from skorch.utils import to_tensor
 
-from ..utils._images import flatten_images, resolve_image_shape
+from ..utils._images import validate_images
 from ._nets import (
     LatentNet,
     decoder_mean,
@@ -113,16 +113,7 @@ class BaseLatentModel(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
 
     # ------------------------------------------------------------------ fitting
     def _validate_X(self, X, *, reset):
-        X, shape = flatten_images(X)
-        X = validate_data(self, X, reset=reset, dtype=np.float32)
-        if reset:
-            self.image_shape_ = resolve_image_shape(self.image_shape, shape, X.shape[1])
-        elif shape is not None and shape != tuple(self.image_shape_):
-            msg = (
-                f"{type(self).__name__} was fitted on images of shape {self.image_shape_} "
-                f"but got images of shape {shape}."
-            )
-            raise ValueError(msg)
+        X = validate_images(self, X, reset=reset, dtype=np.float32)
         if not X.flags.writeable or not X.flags.c_contiguous:
             X = np.array(X, dtype=np.float32, order="C")
         return X

@@ -8,9 +8,9 @@ from sklearn.decomposition import PCA, IncrementalPCA
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.metaestimators import available_if
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import check_is_fitted
 
-from ..utils._images import flatten_images, resolve_image_shape
+from ..utils._images import validate_images
 
 _FLOAT_DTYPES = (np.float64, np.float32)
 _FORWARDED = ("components_", "explained_variance_", "explained_variance_ratio_",
@@ -124,17 +124,7 @@ default="auto"
         self.image_shape = image_shape
 
     def _validate_X(self, X, *, reset):
-        X, shape = flatten_images(X)
-        X = validate_data(self, X, reset=reset, dtype=_FLOAT_DTYPES)
-        if reset:
-            self.image_shape_ = resolve_image_shape(self.image_shape, shape, X.shape[1])
-        elif shape is not None and shape != tuple(self.image_shape_):
-            msg = (
-                f"EigengalaxyPCA was fitted on images of shape {self.image_shape_} but "
-                f"got images of shape {shape}."
-            )
-            raise ValueError(msg)
-        return X
+        return validate_images(self, X, reset=reset, dtype=_FLOAT_DTYPES)
 
     def _make_pca(self):
         if not self.incremental:

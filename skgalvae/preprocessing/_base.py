@@ -4,9 +4,9 @@ from numbers import Integral
 
 import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import check_is_fitted
 
-from ..utils._images import as_images, flatten_images, resolve_image_shape
+from ..utils._images import as_images, validate_images
 from ..utils._parallel import apply_per_image
 
 _FLOAT_DTYPES = (np.float64, np.float32)
@@ -34,17 +34,7 @@ class BaseImageTransformer(TransformerMixin, BaseEstimator):
     }
 
     def _validate(self, X, *, reset):
-        X, shape = flatten_images(X)
-        if not reset and shape is not None and shape != tuple(self.image_shape_):
-            msg = (
-                f"{type(self).__name__} was fitted on images of shape {self.image_shape_} "
-                f"but got images of shape {shape}."
-            )
-            raise ValueError(msg)
-        X = validate_data(self, X, reset=reset, dtype=_FLOAT_DTYPES)
-        if reset:
-            self.image_shape_ = resolve_image_shape(self.image_shape, shape, X.shape[1])
-        return X
+        return validate_images(self, X, reset=reset, dtype=_FLOAT_DTYPES)
 
     def fit(self, X, y=None):
         """Validate ``X`` and record the image shape.

@@ -89,3 +89,31 @@ def resolve_image_shape(image_shape, shape_from_input, n_features, *, warn=True)
 def as_images(X, image_shape):
     """View flat rows ``(n, h*w)`` as images ``(n, h, w)``."""
     return np.asarray(X).reshape(-1, *image_shape)
+
+
+def validate_images(estimator, X, *, reset, dtype):
+    """``validate_data`` for images: the one image check every estimator shares.
+
+    Flattens ``(n, h, w)`` / ``(n, 1, h, w)`` input, validates it with
+    :func:`sklearn.utils.validation.validate_data`, and on ``reset`` sets
+    ``estimator.image_shape_`` from its ``image_shape`` parameter, the input's shape or
+    the square side. Otherwise a 3-D input must have the fitted image shape.
+
+    Returns
+    -------
+    X : ndarray of shape (n_samples, n_pixels)
+    """
+    from sklearn.utils.validation import validate_data
+
+    X, shape = flatten_images(X)
+    if not reset and shape is not None and shape != tuple(estimator.image_shape_):
+        msg = (
+            f"{type(estimator).__name__} was fitted on images of shape "
+            f"{estimator.image_shape_} but got images of shape {shape}."
+        )
+        raise ValueError(msg)
+    X = validate_data(estimator, X, reset=reset, dtype=dtype)
+    if reset:
+        estimator.image_shape_ = resolve_image_shape(estimator.image_shape, shape,
+                                                     X.shape[1])
+    return X
