@@ -218,3 +218,55 @@ def test_noiseless_option():
     noisy = make_galaxies(3, **FAST)
     assert "images_noiseless" not in noisy
     assert noisy.catalog.equals(sim.catalog)  # the truth does not depend on the noise
+
+
+def test_spiral_and_elliptical_structure():
+    # isotropic disc inclinations (cos i uniform up to 80 deg), disc-dominated spirals,
+    # concentrated ellipticals (SDSS single-Sersic n >= 3)
+    truth = _truth(3000, {"spiral": 0.5, "elliptical": 0.5}, seed=10)
+    spi = truth[truth["class"] == "spiral"]
+    ell = truth[truth["class"] == "elliptical"]
+    cos_i = np.cos(np.radians(spi.inclination))
+    assert cos_i.min() >= np.cos(np.radians(80.0)) - 1e-9
+    assert np.median(cos_i) == pytest.approx((1 + np.cos(np.radians(80.0))) / 2, abs=0.03)
+    assert spi.axis_ratio.min() < 0.3 and np.percentile(spi.axis_ratio, 25) < 0.5
+    assert 0.12 < spi.bulge_fraction.median() < 0.3
+    assert (ell.sersic_n >= 3).all() and ell.sersic_n.median() >= 4
+
+
+def test_concentration_separates_spirals_from_ellipticals():
+    # Petrosian R90/R50 of noiseless, PSF-convolved renders: SDSS early types ~3,
+    # late-type discs ~2.2-2.4 (Strateva et al. 2001; Shimasaku et al. 2001)
+    sim = make_galaxies(24, image_size=64, noise=False, random_state=11,
+                        class_fractions={"spiral": 1, "elliptical": 1},
+                        companion_fraction=0, star_fraction=0)
+    cat = sim.catalog
+    conc = (cat.petro_r90 / cat.petro_r50).groupby(cat["class"]).median()
+    assert conc["elliptical"] > 2.75 and conc["spiral"] < 2.6
+
+
+def test_votes_resolvability_bias_is_debiased():
+    # raw "features" fractions of the same kind of discs fall with redshift and with
+    # apparent size (GZ2's redshift bias); the debiased ones correct it from observables
+    from skgalvae.datasets._votes import simulate_votes
+
+    truth = _truth(3000, {"spiral": 1}, seed=12)
+    votes = simulate_votes(truth, np.random.default_rng(0))
+    z = truth["redshift"].to_numpy()
+    near, far = z < np.quantile(z, 1 / 3), z > np.quantile(z, 2 / 3)
+    col = "t01_smooth_or_features_a02_features_or_disk_"
+    raw, deb = votes[col + "fraction"], votes[col + "debiased"]
+    raw_drop = raw[near].mean() - raw[far].mean()
+    assert raw_drop > 0.1
+    assert abs(deb[near].mean() - deb[far].mean()) < 0.5 * raw_drop
+    assert (deb >= raw - 1e-12).all()  # the correction only adds features
+    # debiased fractions of a task still sum to what the raw ones sum to
+    for task, answers in GZ2_TASKS:
+        for kind in ("fraction", "debiased"):
+            sums = votes[[f"{task}_{a}_{kind}" for a in answers]].sum(axis=1)
+            if kind == "fraction":
+                raw_sums = sums
+        np.testing.assert_allclose(sums, raw_sums, atol=1e-12)
+    hlr = truth["half_light_radius_arcsec"].to_numpy()
+    small, large = hlr < np.quantile(hlr, 1 / 3), hlr > np.quantile(hlr, 2 / 3)
+    assert raw[large].mean() - raw[small].mean() > 0.15

@@ -25,9 +25,13 @@ DEFAULT_CLASS_FRACTIONS = {
 }
 #: Sersic indices are drawn from small grids: GalSim builds a table per index, so a
 #: random non-integer index per galaxy would be about 20x slower.
-ELLIPTICAL_N = (2.5, 3.0, 4.0, 5.0, 6.0)
-ELLIPTICAL_N_P = (0.1, 0.2, 0.4, 0.2, 0.1)
+# Ellipticals: SDSS single-Sersic n mostly 4-6 (Simard et al. 2011; Meert et al. 2015);
+# GalSim's Sersic profile is limited to n <= 6.2.
+ELLIPTICAL_N = (3.0, 4.0, 5.0, 6.0)
+ELLIPTICAL_N_P = (0.15, 0.35, 0.3, 0.2)
 BULGE_N = (1.5, 2.0, 3.0, 4.0)
+# Spirals are isotropically inclined up to this angle [deg]; edge_on discs lie beyond.
+MAX_SPIRAL_INCLINATION = 80.0
 INTRINSIC_THICKNESS = 0.2  # disc thickness c/a (Hubble 1926 / Holmberg 1958 formula)
 
 DESCR = """\
@@ -35,15 +39,37 @@ Simulated SDSS-like i-band galaxy cutouts with ground truth (skgalvae.make_galax
 ===================================================================================
 
 Images: GalSim renders of a Sersic bulge (n from {1.5, 2, 3, 4}) plus an exponential
-disc, or a single Sersic spheroid (n from {2.5, 3, 4, 5, 6}) for ellipticals, sheared to
-the axis ratio given by the inclination (q^2 = cos^2 i (1 - q0^2) + q0^2, q0 = 0.2) and
-turned to the position angle; optional bar (an elongated Gaussian in the disc plane);
+disc, or a single Sersic spheroid (n from {3, 4, 5, 6}, weights 0.15, 0.35, 0.3, 0.2)
+for ellipticals, sheared to the axis ratio given by the inclination
+(q^2 = cos^2 i (1 - q0^2) + q0^2, q0 = 0.2) and turned to the position angle;
+optional bar (an elongated Gaussian in the disc plane);
 logarithmic spiral arms and star-forming knots (rendered with numpy in the disc plane
 and convolved with the same PSF); a Moffat PSF (beta 3.5, FWHM psf_fwhm, 1.3 arcsec by
 default, the median SDSS i-band seeing); flux in nanomaggies (m = 22.5 - 2.5 log10 f);
 sky + Poisson noise (GalSim CCDNoise) with a sky noise of 0.044 nanomaggies per pixel by
 default, the median sigma-clipped background noise of the 100 real SDSS i-band cutouts
 bundled with skgalvae, and 700 photo-electrons per nanomaggy (SDSS i gain x counts).
+
+Morphology. Ellipticals: single-Sersic fits of SDSS early types mostly have n = 4-6
+(Simard et al. 2011, ApJS 196, 11; Meert et al. 2015, MNRAS 446, 3943; GalSim's Sersic
+stops at n = 6.2), which gives PSF-convolved Petrosian concentrations R90/R50 of about
+2.9-3.1, the early-type range of Strateva et al. 2001 (AJ 122, 1861; C > 2.6) and
+Shimasaku et al. 2001 (AJ 122, 1238). Spirals: B/T ~ Beta(1.2, 3.6) (median ~0.2,
+most below 0.4) plus 0.15 (log M - 10.3), clipped to [0, 0.8]: disc galaxies' B/T from
+bulge + disc decompositions are mostly below 0.3-0.4 (Gadotti 2009, MNRAS 393, 1531:
+pseudo-bulges ~0.1, classical bulges ~0.3; Simard et al. 2011 and Meert et al. 2015:
+late types peak at B/T ~0.1-0.2), rising with mass; their concentrations are about
+2.3-2.4 (late-type SDSS discs: 2.2-2.4). Disc inclinations are isotropic (uniform in
+cos i) up to MAX_SPIRAL_INCLINATION = 80 deg for spirals and 80-90 deg for edge-on
+discs, so disc axis ratios run from ~0.25 to 1 like those of randomly oriented thin
+discs (q0 = 0.2: Holmberg 1958; Guthrie 1992, A&AS 93, 255; Padilla & Strauss 2008,
+MNRAS 388, 1321 find mean intrinsic disc thickness ~0.2); the near-edge-on spirals are
+the ones GZ2 voters call edge-on. Ellipticals: q = 0.3 + 0.7 Beta(3, 1.5) (mean ~0.77;
+Padilla & Strauss 2008). Spiral arms carry 15-35% of the disc light in a
+(1 + cos)^3 / 8 logarithmic pattern: an arm-interarm contrast of about 1.6-2.7
+(0.5-1.1 mag), the range of red / near-infrared contrasts of grand-design and
+intermediate spirals (Rix & Zaritsky 1995, ApJ 447, 82; Elmegreen et al. 2011, ApJ 737,
+32); after the PSF they are visible only in well-resolved discs.
 
 Populations (column ``class``): spiral, elliptical, edge_on (discs at i > 80 deg, some
 with a dust lane), merger (two galaxies of mass ratio 1-3 whose centres are 1-2 sums of
@@ -78,10 +104,17 @@ bulge), axis_ratio (of the disc, or of the spheroid), bulge_axis_ratio, inclinat
 knot_fraction, has_dust_lane, centre_x / centre_y [pixels].
 
 GZ2-style votes (Willett et al. 2013 tree and column names): for each of the 37 answers
-``<task>_<answer>_count``, ``_fraction``, ``_weighted_fraction`` and ``_debiased`` (the
-last two equal to ``_fraction``: no volunteer weighting or redshift debiasing is
-simulated), plus total_classifications and total_votes. Each simulated volunteer walks
-the decision tree, so each question's fractions sum to 1 whenever it was reached.
+``<task>_<answer>_count``, ``_fraction``, ``_weighted_fraction`` (equal to
+``_fraction``: no volunteer weighting) and ``_debiased``, plus total_classifications and
+total_votes. Each simulated volunteer walks the decision tree, so each question's
+fractions sum to 1 whenever it was reached. Volunteers see features (T01) and arms (T04)
+only in resolved, bright enough galaxies: the raw fractions carry GZ2's redshift bias
+(a logit penalty growing as the half-light radius shrinks below 2.5 PSF FWHM and as the
+mean surface brightness inside it falls below 20.5 i mag/arcsec^2; Bamford et al. 2009,
+Willett et al. 2013 Sect. 3). ``_debiased`` corrects T01 and T04, from observables only,
+to the appearance of the same galaxy at z = 0.03 (after Willett et al. 2013, Sect. 3): the
+mean trend is removed, but a galaxy that is small or faint even nearby stays smooth. See
+skgalvae.datasets._votes for the model and its numbers.
 """
 
 
@@ -113,7 +146,8 @@ def _draw_components(n, klass, log_mass, rng, prefix=""):
     edge = klass == "edge_on"
     irr = klass == "irregular"
     disc = spiral | edge
-    bt = np.where(disc, rng.beta(1.5, 3.5, n), 0.0)
+    # disc B/T mostly below 0.3-0.4 (Gadotti 2009; Simard et al. 2011; Meert et al. 2015)
+    bt = np.where(disc, rng.beta(1.2, 3.6, n), 0.0)
     # bulge-dominated discs are more massive (B/T rises with mass)
     bt = np.where(disc, np.clip(bt + 0.15 * (log_mass - 10.3), 0.0, 0.8), bt)
     bt = np.where(edge, np.minimum(bt, 0.35), bt)  # GZ2 edge-ons: thin, modest bulges
@@ -121,7 +155,9 @@ def _draw_components(n, klass, log_mass, rng, prefix=""):
     n_bulge = np.where(ell, rng.choice(ELLIPTICAL_N, n, p=ELLIPTICAL_N_P),
                        rng.choice(BULGE_N, n))
     n_bulge = np.where(irr, 1.0, n_bulge)
-    incl = np.degrees(np.arccos(rng.uniform(np.cos(np.radians(70)), 1.0, n)))
+    # isotropic orientations: cos i uniform (q of thin discs from ~0.25 to 1)
+    incl = np.degrees(np.arccos(rng.uniform(np.cos(np.radians(MAX_SPIRAL_INCLINATION)),
+                                            1.0, n)))
     incl = np.where(edge, rng.uniform(80.0, 90.0, n), incl)
     q = _axis_ratio(incl, INTRINSIC_THICKNESS)
     q_ell = 0.3 + 0.7 * rng.beta(3.0, 1.5, n)
@@ -544,7 +580,8 @@ def _simulate(n_samples, random_state, n_jobs, verbose, params):
     radii = np.concatenate([r[2] for r in results])
     truth["petro_r50"] = radii[:, 0]
     truth["petro_r90"] = radii[:, 1]
-    votes = simulate_votes(truth, rng, n_volunteers=params["n_volunteers"])
+    votes = simulate_votes(truth, rng, n_volunteers=params["n_volunteers"],
+                           psf_fwhm=params["psf_fwhm"])
     keep = [c for c in truth.columns if c not in _INTERNAL
             and not (c.startswith("partner_") and c not in (
                 "partner_class", "partner_log_stellar_mass",

@@ -8,15 +8,66 @@ their answers are a multinomial draw from answer probabilities that depend on th
 term. Hence, for every galaxy, the fractions of a question that was reached sum to 1 and
 those of a question nobody reached are all 0 (as in the GZ2 tables).
 
+Resolvability (the redshift bias of GZ2). Volunteers see features only when the galaxy
+is resolved and bright enough: distant, small or low surface brightness discs get more
+"smooth" votes (Bamford et al. 2009, MNRAS 393, 1324, Sect. 3; Willett et al. 2013,
+Sect. 3: the raw "features or disk" fraction falls with redshift at fixed luminosity and
+physical size). We model it as a penalty on the logit of the "features or disk"
+probability (T01) and of the "spiral arms" probability (T04),
+
+    P = A * softplus(ln(x0 / x); s) + B * softplus(mu50 - mu0; t),
+
+where ``softplus(u; s) = s ln(1 + exp(u / s))``, ``x`` is the intrinsic half-light
+radius in units of the PSF FWHM (``x0`` = RESOLVED_HLR_OVER_FWHM, A = SIZE_PENALTY per
+e-fold, s = 0.3) and ``mu50 = m + 2.5 log10(2 pi r50^2)`` the mean i-band surface
+brightness inside the half-light radius (mu0 = SB_LIMIT mag/arcsec^2, B =
+SB_PENALTY per mag, t = 0.5). The numbers are our choices (not fitted to GZ2), set
+so that the mean raw features fraction of simulated spirals falls by about 0.2 from
+the nearest to the farthest third of the sample, a redshift trend of the kind GZ2's
+debiasing corrects (Willett et al. 2013, Sect. 3).
+
 Columns, for each of the 37 answers ``<task>_<answer>``: ``_count``, ``_fraction``
-(count / votes for the question), ``_weighted_fraction`` and ``_debiased`` (both equal
-to ``_fraction``: simulated volunteers are all equally reliable and the simulation has
-no redshift-dependent classification bias to correct). Plus ``total_classifications``
-and ``total_votes``.
+(count / votes for the question; carries the resolvability bias), ``_weighted_fraction``
+(equal to ``_fraction``: simulated volunteers are all equally reliable) and
+``_debiased``. Debiasing follows the idea of Willett et al. (2013, Sect. 3): a
+galaxy's vote fractions are corrected to what they would be if the same galaxy (same
+luminosity and physical size) were seen at a low reference redshift
+(DEBIAS_REDSHIFT = 0.03, our choice). Here the correction is applied in logit space to T01
+(features vs smooth; the star/artifact fraction kept) and T04, adding back
+``P(observed) - P(at DEBIAS_REDSHIFT)`` (never negative), computed from observables
+only (redshift, magnitude and size), not from the true class. Like the real correction
+it is statistical: it restores the mean fraction of galaxies of that kind, so a galaxy
+that is physically small or faint stays smooth-looking, and the vote noise of a
+strongly corrected galaxy is amplified. Fractions of every other task are copied. Plus
+``total_classifications`` and ``total_votes``.
 """
 
 import numpy as np
 import pandas as pd
+
+from . import _relations as rel
+
+#: Resolvability penalty of the vote model (see the module docstring): half-light
+#: radius / PSF FWHM above which features are fully visible, logit penalty per e-fold
+#: below it, surface brightness limit [i mag/arcsec^2] and penalty per magnitude.
+RESOLVED_HLR_OVER_FWHM = 2.5
+SIZE_PENALTY = 3.0
+SB_LIMIT = 20.5
+SB_PENALTY = 1.0
+#: Intrinsic (perfectly resolved) logit of "features or disk": CLEAR_DISC_LOGIT for a
+#: disc of B/T = DISC_BT with arms of 20% of the disc light, BT_SLOPE per unit B/T,
+#: ARM_SLOPE per unit arm fraction; SMOOTH_LOGIT for a de Vaucouleurs spheroid; per-galaxy
+#: confusion (logit scatter, standard deviation CONFUSION_SD). Our choices (not fitted
+#: to GZ2), set so that, as in GZ2, many galaxies (here ~40% of the edge-on / odd
+#: cleaned population) pass neither 0.8 cut: clean labels pick prototypical galaxies.
+CLEAR_DISC_LOGIT = 1.5
+DISC_BT = 0.3
+BT_SLOPE = 4.0
+ARM_SLOPE = 5.0
+SMOOTH_LOGIT = -2.5
+CONFUSION_SD = 0.8
+#: Reference redshift of the simulated debiasing.
+DEBIAS_REDSHIFT = 0.03
 
 #: (task, answers) of the GZ2 tree, in the order of the GZ2 tables.
 GZ2_TASKS = (
@@ -50,12 +101,39 @@ def _soft_bins(value, centres, width):
     return w / w.sum(axis=1, keepdims=True)
 
 
+def _softplus(u, scale):
+    return scale * np.logaddexp(0.0, np.asarray(u, dtype=float) / scale)
+
+
+def resolvability_penalty(hlr_arcsec, magnitude, psf_fwhm):
+    """Logit penalty of the visibility of features (see the module docstring) for a
+    galaxy of intrinsic half-light radius ``hlr_arcsec`` and apparent ``magnitude``."""
+    hlr = np.clip(np.asarray(hlr_arcsec, dtype=float), 1e-3, None)
+    mu50 = np.asarray(magnitude, dtype=float) + 2.5 * np.log10(2 * np.pi * hlr**2)
+    size = _softplus(np.log(RESOLVED_HLR_OVER_FWHM * psf_fwhm / hlr), 0.3)
+    return SIZE_PENALTY * size + SB_PENALTY * _softplus(mu50 - SB_LIMIT, 0.5)
+
+
+def debias_shift(truth, psf_fwhm, z_ref=DEBIAS_REDSHIFT):
+    """Logit correction from the observed appearance to that at ``z_ref`` (>= 0)."""
+    z = truth["redshift"].to_numpy(dtype=float)
+    hlr = truth["half_light_radius_arcsec"].to_numpy(dtype=float)
+    mag = truth["magnitude"].to_numpy(dtype=float)
+    hlr_ref = rel.kpc_to_arcsec(truth["half_light_radius_kpc"].to_numpy(dtype=float),
+                                np.full_like(z, z_ref))
+    # surface brightness dimming (1 + z)^4 between z and z_ref (no k-correction)
+    mag_ref = mag - 10 * np.log10((1 + z) / (1 + z_ref)) + 5 * np.log10(hlr / hlr_ref)
+    shift = resolvability_penalty(hlr, mag, psf_fwhm) - resolvability_penalty(
+        hlr_ref, mag_ref, psf_fwhm)
+    return np.maximum(shift, 0.0)
+
+
 def _normalise(p):
     p = np.clip(p, 1e-6, None)
     return p / p.sum(axis=1, keepdims=True)
 
 
-def answer_probabilities(truth, rng):
+def answer_probabilities(truth, rng, psf_fwhm=1.3):
     """Probabilities of each answer of each task, shape (n, n_answers) per task."""
     n = len(truth)
     klass = truth["class"].to_numpy()
@@ -66,11 +144,12 @@ def answer_probabilities(truth, rng):
     bar = truth["has_bar"].to_numpy(dtype=bool)
     pitch = np.nan_to_num(truth["pitch_angle"].to_numpy(dtype=float), nan=20.0)
     n_arms = truth["n_arms"].to_numpy(dtype=float)
-    r50 = np.nan_to_num(truth["petro_r50"].to_numpy(dtype=float), nan=2.5)
+    penalty = resolvability_penalty(truth["half_light_radius_arcsec"].to_numpy(float),
+                                    truth["magnitude"].to_numpy(float), psf_fwhm)
     companion = truth["has_companion"].to_numpy(dtype=bool)
     star = truth["has_star"].to_numpy(dtype=bool)
     dust = truth["has_dust_lane"].to_numpy(dtype=bool)
-    confusion = rng.normal(0.0, 0.6, n)
+    confusion = rng.normal(0.0, CONFUSION_SD, n)
     elliptical = klass == "elliptical"
     merger = klass == "merger"
     irregular = klass == "irregular"
@@ -78,14 +157,17 @@ def answer_probabilities(truth, rng):
 
     # T01: features become visible with a disc, arms and resolution (small galaxies
     # look smooth: the redshift bias of GZ2, Willett et al. 2013 sec. 3.2).
-    logit = (
-        3.5 * (0.5 - bt) + 3.0 * arms + 1.0 * np.log(np.clip(r50, 0.5, None) / 2.5)
-        + confusion
-    )
-    logit = np.where(elliptical, -3.0 + 0.5 * confusion, logit)
+    logit = (CLEAR_DISC_LOGIT + BT_SLOPE * (DISC_BT - bt) + ARM_SLOPE * (arms - 0.2)
+             + confusion)
+    # spheroids: smooth, less so when flattened or of low Sersic index (disc-like
+    # light profiles, which volunteers often read as lenticular / "features or disk")
+    sersic_n = truth["sersic_n"].to_numpy(dtype=float)
+    logit_ell = (SMOOTH_LOGIT + 0.5 * np.clip(4.0 - sersic_n, 0.0, None)
+                 + 3.0 * np.clip(0.55 - q, 0.0, None) + 0.8 * confusion)
+    logit = np.where(elliptical, logit_ell, logit)
     logit = np.where(irregular | edge_on, 2.0 + 0.5 * confusion, logit)
     logit = np.where(merger, 0.5 + confusion, logit)
-    p_feat = _sigmoid(logit)
+    p_feat = _sigmoid(logit - penalty)
     p_art = np.where(star, 0.04, 0.01)
     t01 = np.stack([(1 - p_art) * (1 - p_feat), (1 - p_art) * p_feat, p_art], axis=1)
     # T02 edge-on from the inclination.
@@ -95,6 +177,7 @@ def answer_probabilities(truth, rng):
     p_bar = np.where(bar, 0.75, 0.08)
     t03 = np.stack([p_bar, 1 - p_bar], axis=1)
     p_spiral = np.clip(0.1 + 0.9 * arms / 0.3, 0.05, 0.95)
+    p_spiral = _sigmoid(np.log(p_spiral / (1 - p_spiral)) - penalty)
     p_spiral = np.where(irregular, 0.25, p_spiral)
     t04 = np.stack([p_spiral, 1 - p_spiral], axis=1)
     t05 = _soft_bins(bt, [0.0, 0.12, 0.35, 0.65], 0.1)
@@ -124,7 +207,25 @@ def answer_probabilities(truth, rng):
     }
 
 
-def simulate_votes(truth, rng, *, n_volunteers=44):
+def _debias_pair(frac, counts, i_yes, i_no, shift):
+    """Debiased fractions of a task: the logit of yes / (yes + no) raised by ``shift``
+    (counts smoothed by 0.5 so that unanimous votes stay finite, never below the raw
+    share), their sum kept."""
+    out = frac.copy()
+    pair = frac[:, i_yes] + frac[:, i_no]
+    n_pair = counts[:, i_yes] + counts[:, i_no]
+    do = (shift > 0) & (n_pair > 0)
+    share = (counts[:, i_yes] + 0.5) / (n_pair + 1.0)
+    raw_share = np.divide(counts[:, i_yes], n_pair, out=np.zeros(len(shift)),
+                          where=n_pair > 0)
+    # the smoothing must not lower a unanimous "yes": the correction only adds
+    share = np.maximum(_sigmoid(np.log(share / (1 - share)) + shift), raw_share)
+    out[do, i_yes] = (pair * share)[do]
+    out[do, i_no] = (pair * (1 - share))[do]
+    return out
+
+
+def simulate_votes(truth, rng, *, n_volunteers=44, psf_fwhm=1.3):
     """GZ2-style vote columns for the galaxies of ``truth`` (a simulated catalog).
 
     ``n_volunteers`` is the mean number of classifications per galaxy (44 for the GZ2
@@ -133,7 +234,8 @@ def simulate_votes(truth, rng, *, n_volunteers=44):
     docstring, one row per galaxy, in ``truth``'s order.
     """
     n = len(truth)
-    p = {k: _normalise(v) for k, v in answer_probabilities(truth, rng).items()}
+    p = {k: _normalise(v) for k, v in answer_probabilities(
+        truth, rng, psf_fwhm=psf_fwhm).items()}
     total = np.maximum(rng.poisson(n_volunteers, n), 10)
     counts = {}
 
@@ -156,6 +258,7 @@ def simulate_votes(truth, rng, *, n_volunteers=44):
     t06 = ask("t06_odd", reach_odd)
     ask("t08_odd_feature", t06[:, 0])
 
+    shift = debias_shift(truth, psf_fwhm)
     columns = {"total_classifications": total}
     total_votes = np.zeros(n, dtype=np.int64)
     for task, answers in GZ2_TASKS:
@@ -163,11 +266,16 @@ def simulate_votes(truth, rng, *, n_volunteers=44):
         reached = c.sum(axis=1, keepdims=True)
         total_votes += reached[:, 0]
         frac = np.divide(c, reached, out=np.zeros(c.shape), where=reached > 0)
+        debiased = frac
+        if task == "t01_smooth_or_features":
+            debiased = _debias_pair(frac, c, 1, 0, shift)
+        elif task == "t04_spiral":
+            debiased = _debias_pair(frac, c, 0, 1, shift)
         for j, answer in enumerate(answers):
             name = f"{task}_{answer}"
             columns[f"{name}_count"] = c[:, j]
             columns[f"{name}_fraction"] = frac[:, j]
             columns[f"{name}_weighted_fraction"] = frac[:, j]
-            columns[f"{name}_debiased"] = frac[:, j]
+            columns[f"{name}_debiased"] = debiased[:, j]
     columns["total_votes"] = total_votes
     return pd.DataFrame(columns, index=truth.index)
