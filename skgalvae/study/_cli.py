@@ -30,6 +30,9 @@ def _add_study_options(parser, defaults):
                         help="side of the processed images, 16-150 (default %(default)s)")
     parser.add_argument("--epochs", type=int, default=defaults["epochs"],
                         help="maximum training epochs (default %(default)s)")
+    parser.add_argument("--loss", default=defaults["loss"], choices=("bce", "mse"),
+                        help="likelihood of the VAE/AE: 'mse' (Gaussian, default) or 'bce' "
+                             "(Bernoulli, for images in [0, 1])")
     parser.add_argument("--out", default=defaults["out"],
                         help="output folder (default %(default)s)")
     parser.add_argument("--seed", type=int, default=defaults["seed"],
@@ -81,7 +84,8 @@ def _config(args):
             raise ValueError(msg)
     return {"source": args.source, "n_galaxies": args.n_galaxies,
             "latent_dim": args.latent_dim, "model": args.model,
-            "image_size": args.image_size, "epochs": args.epochs, "out": args.out,
+            "image_size": args.image_size, "epochs": args.epochs, "loss": args.loss,
+            "out": args.out,
             "seed": args.seed, "device": args.device, "n_jobs": args.n_jobs,
             "verbose": 0 if args.quiet else 1}
 

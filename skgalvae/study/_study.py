@@ -26,6 +26,7 @@ DEFAULTS = {
     "model": "all",
     "image_size": 64,
     "epochs": 30,
+    "loss": "mse",
     "out": "results",
     "seed": 0,
     "device": "auto",
@@ -115,8 +116,8 @@ def run_study(config=None, *, force=False, log=print):
     ----------
     config : dict, default=None
         Overrides of :data:`DEFAULTS` (``source``, ``n_galaxies``, ``latent_dim``,
-        ``model``, ``image_size``, ``epochs``, ``out``, ``seed``, ``device``, ``n_jobs``,
-        ``verbose``).
+        ``model``, ``image_size``, ``epochs``, ``loss``, ``out``, ``seed``, ``device``,
+        ``n_jobs``, ``verbose``).
     force : bool, default=False
         Rerun stages whose results exist.
     log : callable, default=print

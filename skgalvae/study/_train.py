@@ -19,10 +19,10 @@ from ._population import load_stage_data, split_population
 MODEL_CHOICES = ("vae", "ae", "pca", "all")
 
 
-def make_models(choice, *, latent_dim, epochs, seed, device, verbose):
+def make_models(choice, *, latent_dim, epochs, loss, seed, device, verbose):
     """Return ``{display name: unfitted estimator}`` for ``--model``."""
-    nets = dict(latent_dim=latent_dim, max_epochs=epochs, random_state=seed, device=device,
-                verbose=verbose)
+    nets = dict(latent_dim=latent_dim, max_epochs=epochs, loss=loss, random_state=seed,
+                device=device, verbose=verbose)
     models = {}
     if choice in ("vae", "all"):
         models["VAE"] = GalaxyVAE(**nets)
@@ -51,7 +51,7 @@ def train_models(config, log):
         msg = f"only {len(X)} galaxies pass the selection: at least 10 are needed to train."
         raise ValueError(msg)
     models = make_models(config["model"], latent_dim=config["latent_dim"],
-                         epochs=config["epochs"], seed=config["seed"],
+                         epochs=config["epochs"], loss=config["loss"], seed=config["seed"],
                          device=config["device"], verbose=config["verbose"])
     summary = {}
     for name, model in models.items():
