@@ -101,3 +101,29 @@ def test_help_lists_subcommands(capsys):
     out = capsys.readouterr().out
     for sub in ("study", "simulate", "train", "analyse", "report", "demo"):
         assert sub in out
+
+
+def test_fetch_writes_a_catalog_the_study_reads(tmp_path, monkeypatch, capsys):
+    # No network in tests: stand in for fetch_seed_sample with the bundled cutouts.
+    from sklearn.utils import Bunch
+
+    from skgalvae.datasets import load_sdss_sample
+    from skgalvae.study import _fetch
+
+    calls = {}
+
+    def fake_fetch_seed_sample(**kwargs):
+        calls.update(kwargs)
+        catalog = load_sdss_sample().catalog.head(kwargs["n_samples"])
+        return Bunch(catalog=catalog, paths=list(catalog["path"]))
+
+    monkeypatch.setattr(_fetch, "fetch_seed_sample", fake_fetch_seed_sample)
+    out = tmp_path / "seed"
+    assert main(["fetch", "--n-galaxies", "12", "--out", str(out)]) == 0
+    assert calls["n_samples"] == 12 and callable(calls["selection"])
+    catalog = pd.read_csv(out / "seed_catalog.csv")
+    assert len(catalog) == 12 and "path" in catalog.columns
+    assert "next: skgalvae study --source" in capsys.readouterr().out
+    assert main(["simulate", "--source", str(out / "seed_catalog.csv"), "--out", str(out),
+                 "--image-size", "16", "--quiet"]) == 0
+    assert np.load(out / "data" / "images.npy").shape == (12, 256)

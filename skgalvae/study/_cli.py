@@ -10,6 +10,9 @@ EPILOG = """examples:
   skgalvae study --source sample          the bundled 100 real SDSS cutouts
   skgalvae study --source my_catalog.csv  FITS files listed in a 'path' column, with GZ2
                                           vote and property columns when available
+  skgalvae study --fetch --n-galaxies 12539 --out seed/
+                                          the seed's real population (needs internet):
+                                          GZ2 -> SDSS cutouts -> GSWLC/RCSED properties
   skgalvae simulate --out run1/ && skgalvae train --out run1/ \\
       && skgalvae analyse --out run1/ && skgalvae report --out run1/
   skgalvae demo                           preprocess the bundled SDSS sample and summarise
@@ -61,6 +64,12 @@ def build_parser():
     _add_study_options(study, DEFAULTS)
     study.add_argument("--force", action="store_true",
                        help="rerun stages whose results exist in --out")
+    study.add_argument("--fetch", action="store_true",
+                       help="download the seed's real population first (internet) and "
+                            "use it as --source")
+    _add_study_options(sub.add_parser(
+        "fetch", help="download the seed's real population (GZ2, cutouts, properties)"),
+        DEFAULTS)
     helps = {"simulate": "build the population (simulate or load) and preprocess it",
              "train": "fit the models on the selected population",
              "analyse": "write the tables (correlations, CV R^2, classes, OOD)",
@@ -113,11 +122,18 @@ def main(argv=None):
     try:
         config = _config(args)
         log = (lambda *a, **k: None) if args.quiet else print
+        if args.command == "fetch" or getattr(args, "fetch", False):
+            from ._fetch import fetch_population
+
+            config["source"] = str(fetch_population(config, log))
+            if args.command == "fetch":
+                log(f"next: skgalvae study --source {config['source']} --out {args.out}")
+                return 0
         if args.command == "study":
             run_study(config, force=args.force, log=log)
         else:
             run_stage(args.command, config, log=log)
-    except (StudyInputError, ValueError, FileNotFoundError, KeyError) as exc:
+    except (StudyInputError, ValueError, FileNotFoundError, KeyError, OSError) as exc:
         message = str(exc).strip().splitlines()[0] if str(exc).strip() else repr(exc)
         print(f"skgalvae {args.command}: error: {message}", file=sys.stderr)
         return 1
