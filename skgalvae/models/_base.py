@@ -32,6 +32,7 @@ from ._nets import (
     reconstruction_nll,
     uses_conv,
 )
+from ._score import MeanLikelihoodScoreMixin
 
 _HISTORY_KEYS = ["epoch", "train_loss", "train_recon", "train_kl", "valid_loss",
                  "valid_recon", "valid_kl", "dur"]
@@ -83,7 +84,8 @@ class _ELBONet(NeuralNet):
         return loss
 
 
-class BaseLatentModel(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
+class BaseLatentModel(MeanLikelihoodScoreMixin, ClassNamePrefixFeaturesOutMixin,
+                      TransformerMixin, BaseEstimator):
     """Shared machinery of the skorch-backed latent models (not public).
 
     Subclasses set ``_variational`` and define ``__init__`` with their parameters
@@ -378,21 +380,6 @@ class BaseLatentModel(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
                 nll = nll + kl_divergence(mu, logvar)
             out.append(-nll.double().cpu().numpy())
         return np.concatenate(out)
-
-    def score(self, X, y=None):
-        """Mean :meth:`score_samples` (higher is better), for model selection.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, h*w), (n, h, w) or (n, 1, h, w)
-        y : None
-            Ignored.
-
-        Returns
-        -------
-        score : float
-        """
-        return float(np.mean(self.score_samples(X)))
 
     def to_device(self, device):
         """Move the fitted network to ``device`` ("cpu", "cuda", "auto") in place.

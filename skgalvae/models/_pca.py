@@ -11,6 +11,7 @@ from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted
 
 from ..utils._images import validate_images
+from ._score import MeanLikelihoodScoreMixin
 
 _FLOAT_DTYPES = (np.float64, np.float32)
 _FORWARDED = ("components_", "explained_variance_", "explained_variance_ratio_",
@@ -18,7 +19,8 @@ _FORWARDED = ("components_", "explained_variance_", "explained_variance_ratio_",
               "n_samples_seen_")
 
 
-class EigengalaxyPCA(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
+class EigengalaxyPCA(MeanLikelihoodScoreMixin, ClassNamePrefixFeaturesOutMixin,
+                     TransformerMixin, BaseEstimator):
     """Principal components of galaxy images ("eigengalaxies", Uzeirbegovic et al. 2020).
 
     A thin layer over :class:`sklearn.decomposition.PCA` (or
@@ -314,21 +316,6 @@ default="auto"
         maha = (Z**2 / ev).sum(1) + resid / noise
         logdet = np.log(ev).sum() + (d - q) * np.log(noise)
         return -0.5 * (maha + logdet + d * np.log(2 * np.pi))
-
-    def score(self, X, y=None):
-        """Mean :meth:`score_samples` (higher is better), for model selection.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, h*w), (n, h, w) or (n, 1, h, w)
-        y : None
-            Ignored.
-
-        Returns
-        -------
-        score : float
-        """
-        return float(np.mean(self.score_samples(X)))
 
     @property
     def _n_features_out(self):
