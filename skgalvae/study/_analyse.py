@@ -59,7 +59,6 @@ def analyse(config, log):
     properties, answers = correlation_columns(cat)
     seed = config["seed"]
     headline = {}
-    comparison = {}
     for name, model in models.items():
         Z = _latents(out, name)[clean]
         key = file_key(name)
@@ -97,7 +96,6 @@ def analyse(config, log):
         headline[name] = result
         log(f"analysed {name}: " + ", ".join(
             f"{k}={v:.3f}" for k, v in result.items() if isinstance(v, float)))
-        comparison[name] = result
     if outliers:
         auroc = ood_auroc_table(models, images[clean], outliers)
         _save(auroc, tables / "ood_auroc.csv")

@@ -38,7 +38,7 @@ def _save_figure(fig, path):
 
 
 def _figures(out, log):
-    """Draw every figure; return ``[(title, relative path, caption)]``."""
+    """Draw every figure; return ``([(title, relative path, caption)], models)``."""
     out = Path(out)
     figdir = out / "figures"
     images, catalog = load_stage_data(out)
@@ -126,7 +126,7 @@ def _figures(out, log):
                 "Cross-validated R^2 per property, spiral/elliptical balanced accuracy and "
                 "OOD AUROC, per model.")
     log(f"wrote {len(figures)} figures to {figdir}")
-    return figures
+    return figures, models
 
 
 def _md_table(frame, digits=3):
@@ -170,13 +170,13 @@ def _tables(out):
 def make_report(config, run_info, log):
     """Run stage 4: write the figures, ``report.md`` and ``report.html``."""
     out = Path(config["out"])
-    figures = _figures(out, log)
+    figures, models = _figures(out, log)
     tables = _tables(out)
     intro = (
         f"Source: {config['source']}; {run_info.get('population', {}).get('n_galaxies')} "
         f"galaxies, {run_info.get('population', {}).get('n_selected')} selected by Galaxy "
         f"Zoo 2 votes; images {config['image_size']}x{config['image_size']}; latent_dim "
-        f"{config['latent_dim']}; models {', '.join(load_models(out))}; seed {config['seed']}."
+        f"{config['latent_dim']}; models {', '.join(models)}; seed {config['seed']}."
     )
     md = ["# skgalvae study report", "", intro, ""]
     body = [f"<h1>skgalvae study report</h1><p>{html.escape(intro)}</p>"]

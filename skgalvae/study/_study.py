@@ -129,13 +129,12 @@ def run_study(config=None, *, force=False, log=print):
     """
     config = {**DEFAULTS, **(config or {})}
     start = time.perf_counter()
-    info = {}
     for stage in STAGES:
         if not force and _stage_done(config["out"], stage):
             log(f"[{stage}] results exist in {config['out']}: skipped (use --force)")
             continue
         log(f"[{stage}]")
-        info = run_stage(stage, config, log=log)
+        run_stage(stage, config, log=log)
     info = _read_run(config["out"])
     info.setdefault("timings_s", {})["total_this_run"] = round(time.perf_counter() - start, 2)
     _write_run(config["out"], info)
