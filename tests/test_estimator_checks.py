@@ -33,10 +33,13 @@ ESTIMATORS += [
 # --- preprocessing end ---
 
 # --- io begin ---
-# FITSLoader is not listed: it reads FITS paths (strings), and its tags say so
-# (input_tags.two_d_array=False, string=True), for which parametrize_with_checks yields no
-# check. The API checks that apply (default constructible, nothing set in __init__,
-# get_params/set_params) run in tests/test_io.py::test_loader_sklearn_api_checks.
+from skgalvae.io import FITSLoader  # noqa: E402
+
+# FITSLoader reads FITS paths (strings), and its tags say so (input_tags.two_d_array=False,
+# string=True): for those sklearn yields only check_estimator_cloneable. The other API
+# checks that apply (default constructible, nothing set in __init__, get_params/set_params)
+# run in tests/test_io.py::test_loader_sklearn_api_checks.
+ESTIMATORS += [FITSLoader()]
 # --- io end ---
 
 # --- models begin ---
@@ -61,11 +64,49 @@ EXPECTED_FAILED["GalaxyVAE"] = {
 # --- models end ---
 
 # --- selection begin ---
-# GZ2Selector is not listed: it is an imbalanced-learn-style sampler whose input
-# contract is a catalog DataFrame carrying named GZ2 vote-fraction columns, while these
-# checks feed anonymous numeric arrays, so every check would fail for that one reason.
-# Its sklearn API (clone, get_params/set_params, no work in __init__, default
-# constructible) and its fit_resample behaviour are tested in tests/test_selection.py.
+from skgalvae.selection import GZ2Selector  # noqa: E402
+
+# GZ2Selector is an imbalanced-learn-style sampler whose input contract is a catalog
+# (pandas DataFrame or astropy Table) carrying named GZ2 vote-fraction columns; the
+# checks feed anonymous numeric arrays, which it refuses with a TypeError that says what
+# it needs. The API checks pass; each check that fits on such arrays is listed below.
+# Its fit_resample behaviour (selection, alignment of X and y, fit-time-only filtering
+# in an imblearn Pipeline, errors for empty or NaN catalogs) is tested in
+# tests/test_selection.py.
+ESTIMATORS += [GZ2Selector()]
+_NEEDS_CATALOG = (
+    "fits on a numeric array; GZ2Selector needs a DataFrame with the GZ2 vote-fraction "
+    "columns and raises TypeError for an array (tested in tests/test_selection.py)"
+)
+EXPECTED_FAILED["GZ2Selector"] = {
+    **dict.fromkeys([
+        "check_fit_score_takes_y", "check_estimators_overwrite_params",
+        "check_dont_overwrite_parameters", "check_estimators_fit_returns_self",
+        "check_readonly_memmap_input", "check_n_features_in_after_fitting",
+        "check_estimators_dtypes", "check_complex_data", "check_dtype_object",
+        "check_pipeline_consistency", "check_estimators_pickle",
+        "check_f_contiguous_array_estimator", "check_methods_sample_order_invariance",
+        "check_methods_subset_invariance", "check_fit2d_1sample", "check_fit2d_1feature",
+        "check_dict_unchanged", "check_fit_idempotent", "check_fit_check_is_fitted",
+        "check_n_features_in", "check_fit1d", "check_fit2d_predict1d",
+    ], _NEEDS_CATALOG),
+    "check_positive_only_tag_during_fit": (
+        "expects a ValueError for negative numbers in a numeric array; GZ2Selector "
+        "raises TypeError for any numeric array (" + _NEEDS_CATALOG + ")"
+    ),
+    "check_estimators_empty_data_messages": (
+        "expects a ValueError for an empty numeric array; GZ2Selector raises TypeError "
+        "for the array type first (an empty catalog gets a ValueError, tested in "
+        "tests/test_selection.py)"
+    ),
+    "check_estimators_nan_inf": (
+        "NaN in a numeric array: TypeError for the array type first; NaN vote "
+        "fractions in a catalog are handled (never kept), tested in tests/test_selection.py"
+    ),
+    "check_estimator_sparse_tag": "sparse numeric input: " + _NEEDS_CATALOG,
+    "check_estimator_sparse_array": "sparse numeric input: " + _NEEDS_CATALOG,
+    "check_estimator_sparse_matrix": "sparse numeric input: " + _NEEDS_CATALOG,
+}
 # --- selection end ---
 
 # --- analysis begin ---

@@ -10,6 +10,7 @@ from sklearn.base import BaseEstimator, TransformerMixin, clone
 from sklearn.compose import ColumnTransformer, make_column_selector
 from sklearn.decomposition import PCA
 from sklearn.linear_model import LogisticRegression
+from sklearn.utils import get_tags
 from sklearn.utils.estimator_checks import (
     check_get_params_invariance,
     check_no_attributes_set_in_init,
@@ -288,3 +289,11 @@ def test_selector_sklearn_api():
     check_set_params("GZ2Selector", GZ2Selector())
     with pytest.raises(ValueError, match="fraction_kind"):
         GZ2Selector(fraction_kind="raw").fit(_images_and_catalog())
+
+
+def test_selector_tags_and_empty_catalog():
+    # get_tags used to raise AttributeError (a tag that InputTags does not have)
+    tags = get_tags(GZ2Selector())
+    assert tags.input_tags.string and not tags.target_tags.required
+    with pytest.raises(ValueError, match="catalog is empty"):
+        GZ2Selector().fit_resample(_images_and_catalog().iloc[:0])

@@ -183,7 +183,6 @@ class GZ2Selector(BaseEstimator):
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
-        tags.input_tags.dataframe = True
         tags.input_tags.string = True
         tags.target_tags.required = False
         tags.requires_fit = False
