@@ -69,11 +69,12 @@ def machine():
             f"{torch.get_num_threads()} threads, Python {sys.version.split()[0]}")
 
 
-def model_pipeline(model, image_size, output_shape, stretch):
+def model_pipeline(model, image_size, output_shape, stretch, mask_companions=True):
     """GZ2Selector (fit time only) -> pixel columns -> preprocessing -> model."""
     pixels = ColumnTransformer(
         [("pixels", "passthrough", make_column_selector(pattern=r"^pix\d+$"))])
     prep = make_preprocessing_pipeline(output_shape=output_shape, stretch=stretch,
+                                       mask_companions=mask_companions,
                                        image_shape=(image_size, image_size))
     # imblearn's Pipeline takes no nested Pipeline as an intermediate step: flatten
     return Pipeline([
@@ -126,6 +127,8 @@ def main(argv=None):
     parser.add_argument("--beta", type=float, default=1.0, help="VAE KL weight")
     parser.add_argument("--stretch", type=float, default=0.05,
                         help="LogScaler stretch of the preprocessing")
+    parser.add_argument("--no-mask", action="store_true",
+                        help="preprocess without CompanionMasker")
     parser.add_argument("--test-size", type=float, default=0.3)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--json", default=None, help="also write the results here")
@@ -163,7 +166,7 @@ def main(argv=None):
     for name, model in models.items():
         t = time.perf_counter()
         pipe = model_pipeline(model, args.image_size, args.output_shape,
-                              args.stretch)
+                              args.stretch, mask_companions=not args.no_mask)
         pipe.fit(X.iloc[train])
         n_fit = len(pipe.named_steps["select"].sample_indices_)
         rows[name], Z, cat = evaluate(name, pipe, X, catalog, clean_test, outliers,

@@ -9,6 +9,7 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 from skgalvae.preprocessing import (
     BackgroundSubtractor,
     CentreCrop,
+    CompanionMasker,
     LogScaler,
     MajorAxisRotator,
     Recentre,
@@ -21,6 +22,8 @@ EXPECTED_FAILED = {}  # {estimator class name: {check name: reason}}
 # --- preprocessing begin ---
 ESTIMATORS += [
     BackgroundSubtractor(),
+    CompanionMasker(),
+    CompanionMasker(fill="noise", random_state=0),
     Recentre(),
     Recentre(method="peak"),
     MajorAxisRotator(),

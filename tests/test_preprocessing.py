@@ -7,6 +7,7 @@ from sklearn.pipeline import Pipeline
 from skgalvae.preprocessing import (
     BackgroundSubtractor,
     CentreCrop,
+    CompanionMasker,
     LogScaler,
     MajorAxisRotator,
     Recentre,
@@ -164,7 +165,7 @@ def test_pipeline_on_real_sample_and_set_output():
     pipe = make_preprocessing_pipeline(output_shape=32, crop=96)
     assert isinstance(pipe, Pipeline)
     assert [name for name, _ in pipe.steps] == [
-        "background", "recentre", "rotate", "crop", "resize", "log"]
+        "background", "mask", "recentre", "rotate", "crop", "resize", "log"]
     out = pipe.fit_transform(X)
     assert out.shape == (6, 1024) and out.dtype == np.float32
     assert out.min() >= 0 and out.max() <= 1
@@ -175,3 +176,80 @@ def test_pipeline_on_real_sample_and_set_output():
     frame = pandas_pipe.set_output(transform="pandas").fit_transform(X)
     assert list(frame.columns[:2]) == ["resizer0", "resizer1"]
     np.testing.assert_array_equal(frame.to_numpy(), out)
+
+
+def _galaxy_with_companion(rng, *, companion_at=(10.0, 52.0), companion_flux=60.0):
+    shape = (64, 64)
+    galaxy = gaussian_galaxy(shape, sigma_major=5, sigma_minor=3, angle_deg=30, flux=400)
+    companion = gaussian_galaxy(shape, centre=companion_at, sigma_major=1.5,
+                                sigma_minor=1.5, flux=companion_flux)
+    noise = rng.normal(0, 0.02, shape).astype(np.float32)
+    return galaxy + noise, galaxy + companion + noise
+
+
+@pytest.mark.parametrize("fill", ["symmetric", "noise", "median"])
+def test_companion_masker_removes_companion_keeps_target(rng, fill):
+    without, with_companion = _galaxy_with_companion(rng)
+    masker = CompanionMasker(fill=fill).fit(with_companion[None])
+    out = masker.transform(with_companion[None]).reshape(64, 64)
+    box = (slice(5, 16), slice(47, 58))
+    # the companion's 60 units of flux are gone: what is left is sky-level noise
+    assert abs(out[box].sum()) < 1.5 and with_companion[box].sum() > 50
+    mask = masker.companion_masks(with_companion[None])[0]
+    assert mask[10, 52] and not mask[32, 32]
+    # every pixel outside the mask is untouched, the target's included
+    np.testing.assert_array_equal(out[~mask], with_companion[~mask])
+    if fill == "median":
+        assert len(np.unique(out[mask])) == 1
+
+
+def test_companion_masker_symmetric_fill_restores_target_light(rng):
+    # a companion on the target's major axis, 12 px out: the point-symmetric pixels carry
+    # the target's light under it, sky noise leaves a hole
+    shape = (64, 64)
+    target = gaussian_galaxy(shape, sigma_major=8, sigma_minor=4, flux=400)
+    target += rng.normal(0, 0.02, shape).astype(np.float32)
+    image = target + gaussian_galaxy(shape, centre=(31.5, 43.5), sigma_major=1.5,
+                                     sigma_minor=1.5, flux=40)
+    mask = CompanionMasker().fit(image[None]).companion_masks(image[None])[0]
+    assert mask[31, 43] and not mask[31, 31]
+    err = {fill: np.abs(CompanionMasker(fill=fill).fit_transform(image[None])
+                        .reshape(shape)[mask] - target[mask]).mean()
+           for fill in ("symmetric", "noise")}
+    assert err["symmetric"] < 0.1 and err["noise"] > 2.5 * err["symmetric"]
+
+
+def test_companion_masker_leaves_lone_galaxy_alone(galaxy_stack):
+    images, _ = galaxy_stack
+    out = CompanionMasker().fit_transform(images).reshape(images.shape)
+    np.testing.assert_array_equal(out, images)
+    blank = np.zeros((2, 32, 32), dtype=np.float32)  # no sky noise, no source
+    np.testing.assert_array_equal(CompanionMasker().fit_transform(blank), blank.reshape(2, -1))
+
+
+def test_companion_masker_is_batch_invariant_and_reproducible(rng):
+    stack = np.stack([_galaxy_with_companion(rng)[1] for _ in range(4)])
+    masker = CompanionMasker(fill="noise", random_state=3).fit(stack)
+    batch = masker.transform(stack)
+    np.testing.assert_array_equal(masker.transform(stack[2:3]), batch[2:3])
+    np.testing.assert_array_equal(masker.transform(stack), batch)
+    np.testing.assert_array_equal(
+        CompanionMasker(fill="noise", random_state=3, n_jobs=2).fit_transform(stack), batch)
+    other = CompanionMasker(fill="noise", random_state=4).fit_transform(stack)
+    assert not np.array_equal(other, batch)
+
+
+def test_companion_masker_deblends_touching_companion(rng):
+    # a companion close enough that the two share one detection segment
+    _, blended = _galaxy_with_companion(rng, companion_at=(31.5, 44.0), companion_flux=80)
+    split = CompanionMasker(deblend=True).fit(blended[None]).companion_masks(blended[None])
+    joint = CompanionMasker(deblend=False).fit(blended[None]).companion_masks(blended[None])
+    assert split[0, 31, 44] and not split[0, 31, 31]
+    assert not joint.any()
+
+
+def test_companion_masker_errors():
+    with pytest.raises(ValueError, match="fill"):
+        CompanionMasker(fill="zeros").fit(np.zeros((2, 16, 16)))
+    with pytest.raises(ValueError, match="NaN|infinity"):
+        CompanionMasker().fit(np.full((2, 16, 16), np.nan))

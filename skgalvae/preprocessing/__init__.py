@@ -8,6 +8,7 @@ reorders rows.
 """
 
 from ._background import BackgroundSubtractor
+from ._companions import CompanionMasker
 from ._geometry import CentreCrop, MajorAxisRotator, Recentre, Resizer
 from ._log_scaler import LogScaler
 from ._pipeline import make_preprocessing_pipeline
@@ -15,6 +16,7 @@ from ._pipeline import make_preprocessing_pipeline
 __all__ = [
     "BackgroundSubtractor",
     "CentreCrop",
+    "CompanionMasker",
     "LogScaler",
     "MajorAxisRotator",
     "Recentre",

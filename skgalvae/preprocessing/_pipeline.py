@@ -3,18 +3,21 @@
 from sklearn.pipeline import Pipeline
 
 from ._background import BackgroundSubtractor
+from ._companions import CompanionMasker
 from ._geometry import CentreCrop, MajorAxisRotator, Recentre, Resizer
 from ._log_scaler import LogScaler
 
 
 def make_preprocessing_pipeline(*, output_shape=64, crop=None, rotate=True,
                                 recentre=True, subtract_background=True,
+                                mask_companions=True,
                                 log_method="asinh", stretch=0.05, normalize="per_image",
                                 image_shape=None, n_jobs=None, memory=None):
     """Return the seed study's preprocessing as a :class:`~sklearn.pipeline.Pipeline`.
 
     Steps, each optional except the last two: ``background``
-    (:class:`BackgroundSubtractor`), ``recentre`` (:class:`Recentre`), ``rotate``
+    (:class:`BackgroundSubtractor`), ``mask`` (:class:`CompanionMasker`), ``recentre``
+    (:class:`Recentre`), ``rotate``
     (:class:`MajorAxisRotator`), ``crop`` (:class:`CentreCrop`), ``resize``
     (:class:`Resizer`) and ``log`` (:class:`LogScaler`). Input: raw cutouts as
     ``(n, h*w)`` or ``(n, h, w)``; output: ``(n, prod(output_shape))`` in [0, 1].
@@ -27,6 +30,9 @@ def make_preprocessing_pipeline(*, output_shape=64, crop=None, rotate=True,
         Central box cut after centring and rotation; None keeps the whole frame.
     rotate, recentre, subtract_background : bool, default=True
         Whether to include these steps.
+    mask_companions : bool, default=True
+        Whether to replace other sources in the frame (companions, stars) by the
+        target's point-symmetric light or sky (:class:`CompanionMasker`), before centring.
     log_method : {"asinh", "log"}, default="asinh"
     stretch : float, default=0.05
         See :class:`LogScaler`.
@@ -55,6 +61,8 @@ def make_preprocessing_pipeline(*, output_shape=64, crop=None, rotate=True,
     shape = image_shape
     if subtract_background:
         steps.append(("background", BackgroundSubtractor(image_shape=shape, n_jobs=n_jobs)))
+    if mask_companions:
+        steps.append(("mask", CompanionMasker(image_shape=shape, n_jobs=n_jobs)))
     if recentre:
         steps.append(("recentre", Recentre(image_shape=shape, n_jobs=n_jobs)))
     if rotate:

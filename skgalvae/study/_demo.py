@@ -17,8 +17,8 @@ def run_demo(*, output_shape=64, n_jobs=None, out=print):
     X = pipe.fit_transform(sample.images)
     done = time.perf_counter()
     raw = sample.data
-    angles = pipe.named_steps["rotate"].orientations(
-        pipe[:2].transform(sample.images))
+    before_rotation = pipe[:list(pipe.named_steps).index("rotate")]
+    angles = pipe.named_steps["rotate"].orientations(before_rotation.transform(sample.images))
     out(f"skgalvae demo: {len(raw)} real SDSS i-band cutouts bundled with the package")
     out(f"  raw images     : {sample.image_shape}, flux median {np.median(raw):.4f}, "
         f"per-image max {np.percentile(raw.max(1), 5):.2f}-"

@@ -11,7 +11,8 @@ def _apply_chunk(func, images, out_shape, dtype):
     return out
 
 
-def apply_per_image(func, images, *, out_shape=None, dtype=None, n_jobs=None):
+def apply_per_image(func, images, *, out_shape=None, dtype=None, n_jobs=None,
+                    prefer="threads"):
     """Return ``stack([func(image) for image in images])``, computed in parallel.
 
     Parameters
@@ -28,6 +29,9 @@ def apply_per_image(func, images, *, out_shape=None, dtype=None, n_jobs=None):
         Number of joblib workers (threads); ``None`` means 1, ``-1`` all cores. The images
         are split into one contiguous chunk per worker so the overhead is paid once per
         worker, not once per image. Row order is preserved.
+    prefer : {"threads", "processes"}, default="threads"
+        Threads avoid copying the images and suit numpy/scipy code, which releases the
+        GIL; processes suit code that holds it (pure-Python loops).
 
     Returns
     -------
@@ -40,8 +44,7 @@ def apply_per_image(func, images, *, out_shape=None, dtype=None, n_jobs=None):
     if n_workers <= 1:
         return _apply_chunk(func, images, out_shape, dtype)
     chunks = np.array_split(images, n_workers)
-    # numpy/scipy release the GIL in the heavy parts; threads avoid copying the images.
-    results = Parallel(n_jobs=n_workers, prefer="threads")(
+    results = Parallel(n_jobs=n_workers, prefer=prefer)(
         delayed(_apply_chunk)(func, chunk, out_shape, dtype) for chunk in chunks
     )
     return np.concatenate(results, axis=0)

@@ -1,0 +1,263 @@
+"""Mask the light of other sources in a cutout (photutils segmentation and deblending)."""
+
+import functools
+import warnings
+import zlib
+from functools import partial
+from numbers import Integral, Real
+
+import numpy as np
+from astropy.convolution import convolve
+from astropy.stats import sigma_clipped_stats
+from photutils.segmentation import deblend_sources, detect_sources, make_2dgaussian_kernel
+from photutils.utils.exceptions import NoDetectionsWarning
+from scipy import ndimage
+from sklearn.base import OneToOneFeatureMixin
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.validation import check_is_fitted
+
+from ..utils._images import as_images
+from ..utils._parallel import apply_per_image
+from ._base import BaseImageTransformer
+
+
+@functools.lru_cache(maxsize=8)
+def _kernel(fwhm):
+    size = 2 * int(np.ceil(fwhm)) + 1
+    return make_2dgaussian_kernel(fwhm, size=size)
+
+
+def _central_label(labels):
+    """Label of the segment at the image centre, else of the nearest segment; 0 if none."""
+    h, w = labels.shape
+    label = labels[h // 2, w // 2]
+    if label:
+        return int(label)
+    rows, cols = np.nonzero(labels)
+    if len(rows) == 0:
+        return 0
+    nearest = np.argmin((rows - (h - 1) / 2) ** 2 + (cols - (w - 1) / 2) ** 2)
+    return int(labels[rows[nearest], cols[nearest]])
+
+
+def companion_mask_one(image, *, nsigma, n_pixels, deblend, n_levels, contrast,
+                       kernel_fwhm, dilate, full=False):
+    """Boolean mask of the pixels of sources other than the central one, and the
+    sigma-clipped sky median and standard deviation of ``image`` (with ``full=True``
+    also the segmentation labels, the target's label, 0 if none, and the smoothed
+    sky-subtracted image)."""
+    data = np.asarray(image, dtype=np.float64)
+    _, median, std = sigma_clipped_stats(data, sigma=3.0, maxiters=5)
+    none = np.zeros(data.shape, dtype=bool)
+    empty = (np.zeros(data.shape, dtype=int), 0, data) if full else ()
+    if not np.isfinite(std) or std <= 0:
+        return none, median, 0.0, *empty
+    smoothed = convolve(data - median, _kernel(float(kernel_fwhm)))
+    with warnings.catch_warnings():  # no source in the frame is an answer, not a problem
+        warnings.simplefilter("ignore", NoDetectionsWarning)
+        segments = detect_sources(smoothed, nsigma * std, n_pixels)
+    if segments is None:
+        return none, median, std, *empty
+    if deblend and segments.n_labels > 0:
+        segments = deblend_sources(smoothed, segments, n_pixels, n_levels=n_levels,
+                                   contrast=contrast, progress_bar=False)
+    labels = segments.data
+    central = _central_label(labels)
+    others = (labels > 0) & (labels != central)
+    if dilate and others.any():
+        others = ndimage.binary_dilation(others, iterations=dilate)
+        if central:
+            others &= labels != central
+    if full:
+        return others, median, std, labels, central, smoothed
+    return others, median, std
+
+
+def _target_centre(smoothed, labels, central, radius=3.0):
+    """Centre ``(row, col)`` of the target: the flux-weighted centroid of the smoothed
+    image within ``radius`` pixels of its brightest pixel in the target's segment (the
+    core, which a companion's segment never takes); the image centre without a target."""
+    h, w = smoothed.shape
+    if not central:
+        return (h - 1) / 2, (w - 1) / 2
+    inside = np.where(labels == central, smoothed, -np.inf)
+    py, px = np.unravel_index(np.argmax(inside), inside.shape)
+    yy, xx = np.indices(smoothed.shape)
+    core = ((yy - py) ** 2 + (xx - px) ** 2 <= radius**2) & (labels == central)
+    weights = np.clip(smoothed[core], 0, None)
+    if weights.sum() <= 0:
+        return float(py), float(px)
+    return np.average(yy[core], weights=weights), np.average(xx[core], weights=weights)
+
+
+def _mask_one(image, *, fill, random_state, **detect):
+    mask, median, std, labels, central, smoothed = companion_mask_one(image, full=True,
+                                                                      **detect)
+    if not mask.any():
+        return image
+    out = image.copy()
+    todo = mask.copy()
+    if fill == "symmetric":
+        # the target's light under a companion, from the point-symmetric pixel
+        cy, cx = _target_centre(smoothed, labels, central)
+        rows, cols = np.nonzero(mask)
+        r2 = np.rint(2 * cy - rows).astype(int)
+        c2 = np.rint(2 * cx - cols).astype(int)
+        h, w = image.shape
+        ok = (r2 >= 0) & (r2 < h) & (c2 >= 0) & (c2 < w)
+        ok[ok] &= ~mask[r2[ok], c2[ok]]
+        out[rows[ok], cols[ok]] = image[r2[ok], c2[ok]]
+        todo[rows[ok], cols[ok]] = False
+    if fill == "median":
+        out[todo] = median
+    elif todo.any():
+        # seeded by the image itself: the same image gets the same noise alone or in a batch
+        seed = [zlib.crc32(np.ascontiguousarray(image).tobytes())]
+        if random_state is not None:
+            seed.append(int(random_state))
+        rng = np.random.default_rng(seed)
+        out[todo] = median + rng.normal(0.0, std, int(todo.sum()))
+    return out
+
+
+class CompanionMasker(OneToOneFeatureMixin, BaseImageTransformer):
+    """Mask the companions and stars in each cutout, keeping the central galaxy.
+
+    Sources are found by image segmentation with photutils: the image, minus its
+    sigma-clipped sky median, is smoothed by a Gaussian kernel of ``kernel_fwhm`` pixels
+    (about the PSF), pixels above ``nsigma`` times the sky standard deviation are
+    grouped into sources of at least ``n_pixels`` connected pixels
+    (:func:`photutils.segmentation.detect_sources`), and blended sources are split by
+    multi-threshold deblending (:func:`photutils.segmentation.deblend_sources`). The
+    source at the image centre (or the one nearest to it) is the target and is left
+    untouched; every other source, grown by ``dilate`` pixels, is replaced (``fill``) by
+    the target's point-symmetric light, sky noise or the sky median. Companions in the
+    frame are the seed study's "centre object disturbed by extra objects": they bias the
+    centroid, the major-axis angle and, in the models, take latent capacity. Apply it to
+    sky-subtracted or raw cutouts, before :class:`Recentre` (the target must be near the
+    centre).
+
+    Stateless: each image is treated on its own. Fill noise is drawn from a generator
+    seeded by the image's bytes (and ``random_state``), so an image is masked the same
+    way alone or in any batch, and every call is reproducible. About 7 ms per 64x64 and
+    18 ms per 150x150 image on one core.
+
+    Parameters
+    ----------
+    nsigma : float, default=2.0
+        Detection threshold in sky standard deviations (on the smoothed image).
+    n_pixels : int, default=10
+        Minimum number of connected pixels of a source.
+    deblend : bool, default=True
+        Split blended sources (a companion touching the target) by deblending.
+    n_levels : int, default=32
+        Deblending thresholds (see :func:`~photutils.segmentation.deblend_sources`).
+    contrast : float, default=0.005
+        Minimum flux fraction of a deblended component (SourceExtractor's default
+        DEBLEND_MINCONT); larger values split less.
+    kernel_fwhm : float, default=3.0
+        FWHM of the smoothing kernel in pixels (SDSS: 1.3 arcsec / 0.396 arcsec per pixel
+        is about 3.3 pixels).
+    dilate : int, default=2
+        Pixels by which each masked source is grown (its faint wings); the target's own
+        pixels are never masked.
+    fill : {"symmetric", "noise", "median"}, default="symmetric"
+        What replaces a masked pixel. ``"symmetric"``: the pixel point-symmetric to it
+        about the target's centre, when that one lies in the frame and is not masked
+        itself (galaxies are nearly point-symmetric, so the target's own light under a
+        companion is restored; the usual choice in morphology measurements), otherwise
+        sky noise. ``"noise"``: Gaussian sky noise around the sky median. ``"median"``:
+        the sky median.
+    random_state : int, default=None
+        Mixed into the per-image seed of the fill noise.
+    image_shape : tuple of int, default=None
+        ``(height, width)`` of flat input rows; inferred for square images.
+    n_jobs : int, default=None
+        Number of worker processes (photutils' deblending holds the GIL, so threads
+        would not help).
+
+    Attributes
+    ----------
+    image_shape_ : tuple of int
+    n_features_in_ : int
+    feature_names_in_ : ndarray of str
+        Defined when ``X`` has string feature names.
+
+    See Also
+    --------
+    photutils.segmentation.detect_sources, photutils.segmentation.deblend_sources
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skgalvae.preprocessing import CompanionMasker
+    >>> yy, xx = np.mgrid[:48, :48]
+    >>> galaxy = 50 * np.exp(-((yy - 24) ** 2 + (xx - 24) ** 2) / 18)
+    >>> star = 30 * np.exp(-((yy - 8) ** 2 + (xx - 40) ** 2) / 4)
+    >>> image = galaxy + star + np.random.default_rng(0).normal(0, 0.5, (48, 48))
+    >>> masker = CompanionMasker().fit(image[None])
+    >>> out = masker.transform(image[None]).reshape(48, 48)
+    >>> bool(out[8, 40] < 3), bool(out[24, 24] == image[24, 24])
+    (True, True)
+    >>> masker.companion_masks(image[None]).sum() > 0
+    np.True_
+    """
+
+    _parameter_constraints: dict = {
+        **BaseImageTransformer._parameter_constraints,
+        "nsigma": [Interval(Real, 0, None, closed="neither")],
+        "n_pixels": [Interval(Integral, 1, None, closed="left")],
+        "deblend": ["boolean"],
+        "n_levels": [Interval(Integral, 1, None, closed="left")],
+        "contrast": [Interval(Real, 0, 1, closed="both")],
+        "kernel_fwhm": [Interval(Real, 0, None, closed="neither")],
+        "dilate": [Interval(Integral, 0, None, closed="left")],
+        "fill": [StrOptions({"symmetric", "noise", "median"})],
+        "random_state": [Interval(Integral, 0, None, closed="left"), None],
+    }
+
+    def __init__(self, *, nsigma=2.0, n_pixels=10, deblend=True, n_levels=32,
+                 contrast=0.005, kernel_fwhm=3.0, dilate=2, fill="symmetric",
+                 random_state=None, image_shape=None, n_jobs=None):
+        self.nsigma = nsigma
+        self.n_pixels = n_pixels
+        self.deblend = deblend
+        self.n_levels = n_levels
+        self.contrast = contrast
+        self.kernel_fwhm = kernel_fwhm
+        self.dilate = dilate
+        self.fill = fill
+        self.random_state = random_state
+        self.image_shape = image_shape
+        self.n_jobs = n_jobs
+
+    def _detect_params(self):
+        return {"nsigma": self.nsigma, "n_pixels": self.n_pixels, "deblend": self.deblend,
+                "n_levels": self.n_levels, "contrast": self.contrast,
+                "kernel_fwhm": self.kernel_fwhm, "dilate": self.dilate}
+
+    def _transform_images(self, images):
+        func = partial(_mask_one, fill=self.fill, random_state=self.random_state,
+                       **self._detect_params())
+        return apply_per_image(func, images, n_jobs=self.n_jobs, prefer="processes")
+
+    def companion_masks(self, X):
+        """Return the masked pixels of each image (what :meth:`transform` replaces).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, h*w), (n, h, w) or (n, 1, h, w)
+
+        Returns
+        -------
+        masks : ndarray of bool, shape (n_samples, h, w)
+        """
+        check_is_fitted(self)
+        X = self._validate(X, reset=False)
+        func = partial(_mask_only, **self._detect_params())
+        return apply_per_image(func, as_images(X, self.image_shape_), dtype=bool,
+                               n_jobs=self.n_jobs, prefer="processes")
+
+
+def _mask_only(image, **detect):
+    return companion_mask_one(image, **detect)[0]
