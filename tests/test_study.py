@@ -13,7 +13,7 @@ from skgalvae.study import main
 def tiny_run(tmp_path_factory):
     out = tmp_path_factory.mktemp("study")
     status = main(["study", "--n-galaxies", "120", "--image-size", "16", "--epochs", "2",
-                   "--out", str(out), "--quiet", "--n-jobs", "1"])
+                   "--stretch", "5", "--out", str(out), "--quiet", "--n-jobs", "1"])
     assert status == 0
     return out
 
@@ -26,7 +26,8 @@ def test_study_writes_every_output(tiny_run):
     models = sorted(p.stem for p in (out / "models").glob("*.pkl"))
     assert models == ["ae", "pca", "pca_12", "vae"]
     run = json.loads((out / "run.json").read_text())
-    assert run["parameters"]["n_galaxies"] == 120
+    assert run["parameters"]["n_galaxies"] == 120 and run["parameters"]["stretch"] == 5
+    assert "asinh stretch 5.0" in (out / "report.md").read_text()
     assert set(run["timings_s"]) >= {"simulate", "train", "analyse", "report"}
     assert run["versions"]["torch"] and run["population"]["n_galaxies"] == 120
 
@@ -70,6 +71,7 @@ def test_study_resumes_from_existing_results(tiny_run, capsys):
     [
         (["study", "--source", "nowhere/at/all.csv"], "neither 'simulated'"),
         (["study", "--image-size", "4"], "--image-size must be between"),
+        (["study", "--stretch", "0"], "--stretch must be positive"),
         (["train", "--out", "{tmp}/empty"], "has no population yet"),
         (["report", "--out", "{tmp}/empty"], "has no population yet"),
     ],

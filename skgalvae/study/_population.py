@@ -148,6 +148,7 @@ def build_population(config, log):
     # whole 150x150 frame.
     crop = 100 if config["image_size"] <= 100 else None
     pipe = make_preprocessing_pipeline(output_shape=config["image_size"], crop=crop,
+                                       stretch=config.get("stretch", 0.05),
                                        n_jobs=config["n_jobs"])
     log(f"preprocessing {len(raw)} images: central {crop or 150} pixels resized to "
         f"{config['image_size']}x{config['image_size']}")

@@ -175,7 +175,8 @@ def make_report(config, run_info, log):
     intro = (
         f"Source: {config['source']}; {run_info.get('population', {}).get('n_galaxies')} "
         f"galaxies, {run_info.get('population', {}).get('n_selected')} selected by Galaxy "
-        f"Zoo 2 votes; images {config['image_size']}x{config['image_size']}; latent_dim "
+        f"Zoo 2 votes; images {config['image_size']}x{config['image_size']}, asinh "
+        f"stretch {config.get('stretch', 0.05)}; latent_dim "
         f"{config['latent_dim']}; models {', '.join(models)}; seed {config['seed']}."
     )
     md = ["# skgalvae study report", "", intro, ""]

@@ -25,6 +25,7 @@ DEFAULTS = {
     "latent_dim": 2,
     "model": "all",
     "image_size": 64,
+    "stretch": 0.05,
     "epochs": 30,
     "loss": "mse",
     "out": "results",
@@ -116,8 +117,8 @@ def run_study(config=None, *, force=False, log=print):
     ----------
     config : dict, default=None
         Overrides of :data:`DEFAULTS` (``source``, ``n_galaxies``, ``latent_dim``,
-        ``model``, ``image_size``, ``epochs``, ``loss``, ``out``, ``seed``, ``device``,
-        ``n_jobs``, ``verbose``).
+        ``model``, ``image_size``, ``stretch``, ``epochs``, ``loss``, ``out``, ``seed``,
+        ``device``, ``n_jobs``, ``verbose``).
     force : bool, default=False
         Rerun stages whose results exist.
     log : callable, default=print
