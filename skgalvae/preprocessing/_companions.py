@@ -7,10 +7,6 @@ from functools import partial
 from numbers import Integral, Real
 
 import numpy as np
-from astropy.convolution import convolve
-from astropy.stats import sigma_clipped_stats
-from photutils.segmentation import deblend_sources, detect_sources, make_2dgaussian_kernel
-from photutils.utils.exceptions import NoDetectionsWarning
 from scipy import ndimage
 from sklearn.base import OneToOneFeatureMixin
 from sklearn.utils._param_validation import Interval, StrOptions
@@ -23,6 +19,8 @@ from ._base import BaseImageTransformer
 
 @functools.lru_cache(maxsize=8)
 def _kernel(fwhm):
+    from photutils.segmentation import make_2dgaussian_kernel
+
     size = 2 * int(np.ceil(fwhm)) + 1
     return make_2dgaussian_kernel(fwhm, size=size)
 
@@ -46,6 +44,12 @@ def companion_mask_one(image, *, nsigma, n_pixels, deblend, n_levels, contrast,
     sigma-clipped sky median and standard deviation of ``image`` (with ``full=True``
     also the segmentation labels, the target's label, 0 if none, and the smoothed
     sky-subtracted image)."""
+    # photutils and astropy.convolution take seconds to import: only when masking
+    from astropy.convolution import convolve
+    from astropy.stats import sigma_clipped_stats
+    from photutils.segmentation import deblend_sources, detect_sources
+    from photutils.utils.exceptions import NoDetectionsWarning
+
     data = np.asarray(image, dtype=np.float64)
     _, median, std = sigma_clipped_stats(data, sigma=3.0, maxiters=5)
     none = np.zeros(data.shape, dtype=bool)

@@ -6,7 +6,8 @@ from importlib.metadata import PackageNotFoundError, version
 
 _DEPENDENCIES = (
     "skgalvae", "numpy", "scipy", "pandas", "scikit-learn", "torch", "skorch", "astropy",
-    "matplotlib", "tqdm", "imbalanced-learn", "galsim", "astroquery", "pooch", "joblib",
+    "photutils", "scikit-image", "matplotlib", "tqdm", "imbalanced-learn", "galsim",
+    "astroquery", "pooch", "joblib",
 )
 
 
