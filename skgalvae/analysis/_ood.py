@@ -72,7 +72,11 @@ def ood_auroc(model, X_inliers, X_outliers):
     >>> ood_auroc(pca, rng.normal(size=(50, 5)), rng.normal(5, 1, size=(50, 5)))
     1.0
     """
-    s_in, s_out = ood_scores(model, X_inliers), ood_scores(model, X_outliers)
+    return _auroc(ood_scores(model, X_inliers), ood_scores(model, X_outliers))
+
+
+def _auroc(s_in, s_out):
+    """AUROC of anomaly scores, outliers the positive class."""
     y = np.r_[np.zeros(len(s_in)), np.ones(len(s_out))]
     return float(roc_auc_score(y, np.r_[s_in, s_out]))
 
@@ -104,10 +108,11 @@ def ood_auroc_table(models, X_inliers, outliers):
     >>> table.to_dict("index")
     {'far': {'pca': 1.0}}
     """
-    table = pd.DataFrame(
-        {name: {kind: ood_auroc(model, X_inliers, X_out)
-                for kind, X_out in outliers.items()}
-         for name, model in models.items()}
-    )
+    columns = {}
+    for name, model in models.items():
+        s_in = ood_scores(model, X_inliers)  # once per model, not once per outlier set
+        columns[name] = {kind: _auroc(s_in, ood_scores(model, X_out))
+                         for kind, X_out in outliers.items()}
+    table = pd.DataFrame(columns)
     table.index.name = "outliers"
     return table
