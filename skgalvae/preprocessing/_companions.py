@@ -1,9 +1,8 @@
 """Mask the light of other sources in a cutout (photutils segmentation and deblending)."""
 
-import functools
 import warnings
 import zlib
-from functools import partial
+from functools import lru_cache, partial
 from numbers import Integral, Real
 
 import numpy as np
@@ -17,7 +16,7 @@ from ..utils._parallel import apply_per_image
 from ._base import BaseImageTransformer
 
 
-@functools.lru_cache(maxsize=8)
+@lru_cache(maxsize=8)
 def _kernel(fwhm):
     from photutils.segmentation import make_2dgaussian_kernel
 
@@ -39,11 +38,11 @@ def _central_label(labels):
 
 
 def companion_mask_one(image, *, nsigma, n_pixels, deblend, n_levels, contrast,
-                       kernel_fwhm, dilate, full=False):
-    """Boolean mask of the pixels of sources other than the central one, and the
-    sigma-clipped sky median and standard deviation of ``image`` (with ``full=True``
-    also the segmentation labels, the target's label, 0 if none, and the smoothed
-    sky-subtracted image)."""
+                       kernel_fwhm, dilate):
+    """Segment ``image`` and return ``(mask, median, std, labels, central, smoothed)``:
+    the pixels of sources other than the central one, the sigma-clipped sky median and
+    standard deviation, the segmentation labels, the target's label (0 if none) and the
+    smoothed sky-subtracted image."""
     # photutils and astropy.convolution take seconds to import: only when masking
     from astropy.convolution import convolve
     from astropy.stats import sigma_clipped_stats
@@ -52,16 +51,16 @@ def companion_mask_one(image, *, nsigma, n_pixels, deblend, n_levels, contrast,
 
     data = np.asarray(image, dtype=np.float64)
     _, median, std = sigma_clipped_stats(data, sigma=3.0, maxiters=5)
-    none = np.zeros(data.shape, dtype=bool)
-    empty = (np.zeros(data.shape, dtype=int), 0, data) if full else ()
+    nothing = (np.zeros(data.shape, dtype=bool), median, std,
+               np.zeros(data.shape, dtype=int), 0, data)
     if not np.isfinite(std) or std <= 0:
-        return none, median, 0.0, *empty
+        return nothing
     smoothed = convolve(data - median, _kernel(float(kernel_fwhm)))
     with warnings.catch_warnings():  # no source in the frame is an answer, not a problem
         warnings.simplefilter("ignore", NoDetectionsWarning)
         segments = detect_sources(smoothed, nsigma * std, n_pixels)
     if segments is None:
-        return none, median, std, *empty
+        return nothing
     if deblend and segments.n_labels > 0:
         segments = deblend_sources(smoothed, segments, n_pixels, n_levels=n_levels,
                                    contrast=contrast, progress_bar=False)
@@ -72,9 +71,7 @@ def companion_mask_one(image, *, nsigma, n_pixels, deblend, n_levels, contrast,
         others = ndimage.binary_dilation(others, iterations=dilate)
         if central:
             others &= labels != central
-    if full:
-        return others, median, std, labels, central, smoothed
-    return others, median, std
+    return others, median, std, labels, central, smoothed
 
 
 def _target_centre(smoothed, labels, central, radius=3.0):
@@ -95,8 +92,7 @@ def _target_centre(smoothed, labels, central, radius=3.0):
 
 
 def _mask_one(image, *, fill, random_state, **detect):
-    mask, median, std, labels, central, smoothed = companion_mask_one(image, full=True,
-                                                                      **detect)
+    mask, median, std, labels, central, smoothed = companion_mask_one(image, **detect)
     if not mask.any():
         return image
     out = image.copy()
