@@ -32,6 +32,16 @@ def test_study_writes_every_output(tiny_run):
     assert run["versions"]["torch"] and run["population"]["n_galaxies"] == 120
 
 
+def test_report_describes_the_population_not_its_own_command_line(tiny_run):
+    # stage 1 ran with --stretch 5; a report run without it still says 5
+    assert main(["report", "--out", str(tiny_run), "--quiet"]) == 0
+    report = (tiny_run / "report.md").read_text()
+    assert "images 16x16, asinh stretch 5.0" in report
+    run = json.loads((tiny_run / "run.json").read_text())
+    assert run["population"]["preprocessing"] == {"image_size": 16, "crop": 100,
+                                                  "stretch": 5.0}
+
+
 def test_study_tables_have_expected_shape(tiny_run):
     tables = tiny_run / "tables"
     comp = pd.read_csv(tables / "model_comparison.csv", index_col=0)

@@ -148,8 +148,7 @@ def build_population(config, log):
     # whole 150x150 frame.
     crop = 100 if config["image_size"] <= 100 else None
     pipe = make_preprocessing_pipeline(output_shape=config["image_size"], crop=crop,
-                                       stretch=config.get("stretch", 0.05),
-                                       n_jobs=config["n_jobs"])
+                                       stretch=config["stretch"], n_jobs=config["n_jobs"])
     log(f"preprocessing {len(raw)} images: central {crop or 150} pixels resized to "
         f"{config['image_size']}x{config['image_size']}")
     images = pipe.fit_transform(raw).astype(np.float32)
@@ -166,7 +165,9 @@ def build_population(config, log):
     log(f"population: {len(catalog)} galaxies, {int(catalog['selected'].sum())} selected "
         f"by GZ2 ({counts})")
     return {"provenance": provenance, "n_galaxies": len(catalog),
-            "n_selected": int(catalog["selected"].sum()), "morphology_counts": counts}
+            "n_selected": int(catalog["selected"].sum()), "morphology_counts": counts,
+            "preprocessing": {"image_size": config["image_size"], "crop": crop,
+                              "stretch": config["stretch"]}}
 
 
 def load_stage_data(out):

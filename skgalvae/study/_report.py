@@ -172,11 +172,14 @@ def make_report(config, run_info, log):
     out = Path(config["out"])
     figures, models = _figures(out, log)
     tables = _tables(out)
+    population = run_info.get("population", {})
+    # the images as stage 1 made them, whatever this stage's command line says
+    prep = {**config, **population.get("preprocessing", {})}
     intro = (
-        f"Source: {config['source']}; {run_info.get('population', {}).get('n_galaxies')} "
-        f"galaxies, {run_info.get('population', {}).get('n_selected')} selected by Galaxy "
-        f"Zoo 2 votes; images {config['image_size']}x{config['image_size']}, asinh "
-        f"stretch {config.get('stretch', 0.05)}; latent_dim "
+        f"Source: {config['source']}; {population.get('n_galaxies')} "
+        f"galaxies, {population.get('n_selected')} selected by Galaxy "
+        f"Zoo 2 votes; images {prep['image_size']}x{prep['image_size']}, asinh "
+        f"stretch {prep['stretch']}; latent_dim "
         f"{config['latent_dim']}; models {', '.join(models)}; seed {config['seed']}."
     )
     md = ["# skgalvae study report", "", intro, ""]
