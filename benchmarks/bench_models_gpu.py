@@ -22,7 +22,7 @@ import torch
 from torch.utils.data import DataLoader, TensorDataset
 
 from skgalvae.models import GalaxyVAE
-from skgalvae.models._nets import LatentNet, kl_divergence, reconstruction_nll
+from skgalvae.models._nets import LatentNet
 
 try:
     from _machine import machine_summary
@@ -38,9 +38,8 @@ def _net(image_shape):
 
 def _step(net, opt, xb):
     with torch.autocast("cuda", dtype=torch.bfloat16):
-        recon, mu, logvar = net(xb)
-    loss = (reconstruction_nll(recon.float(), xb, "mse").mean()
-            + kl_divergence(mu.float(), logvar.float()).mean())
+        nll, kl, *_ = net(xb)  # the ELBO terms (one function: _nets.elbo_terms)
+    loss = nll.float().mean() + kl.float().sum(1).mean()
     opt.zero_grad(set_to_none=True)
     loss.backward()
     opt.step()

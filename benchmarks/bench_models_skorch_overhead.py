@@ -17,7 +17,7 @@ import torch
 from torch.utils.data import DataLoader, TensorDataset
 
 from skgalvae.models import GalaxyVAE
-from skgalvae.models._nets import LatentNet, kl_divergence, reconstruction_nll
+from skgalvae.models._nets import LatentNet
 
 try:
     from _machine import machine_summary
@@ -36,9 +36,8 @@ def plain_loop(X, *, epochs, batch_size, seed):
     net.train()
     for _ in range(epochs):
         for (xb,) in loader:
-            recon, mu, logvar = net(xb)
-            loss = (reconstruction_nll(recon, xb, "mse").mean()
-                    + kl_divergence(mu, logvar).mean())
+            nll, kl, *_ = net(xb)  # the ELBO terms (one function: _nets.elbo_terms)
+            loss = nll.mean() + kl.sum(1).mean()
             opt.zero_grad()
             loss.backward()
             opt.step()

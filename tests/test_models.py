@@ -21,10 +21,13 @@ from skorch.callbacks import Callback
 from threadpoolctl import threadpool_limits
 
 from skgalvae.models import (
+    LIKELIHOODS,
     EigengalaxyPCA,
     GalaxyAutoencoder,
     GalaxyVAE,
+    InactiveLatentWarning,
     latent_traversal,
+    traversal_effect,
 )
 from skgalvae.models._base import BaseLatentModel
 from skgalvae.preprocessing import LogScaler, Resizer
@@ -154,7 +157,7 @@ def test_bce_needs_unit_range():
         GalaxyVAE(loss="bce", max_epochs=1, **SMALL).fit(X)
 
 
-def test_keyboard_interrupt_keeps_model(two_pop):
+def test_keyboard_interrupt_propagates_and_keeps_the_previous_fit(two_pop):
     class Interrupt(Callback):
         def on_epoch_end(self, net, **kwargs):
             if len(net.history) == 2:
@@ -162,9 +165,27 @@ def test_keyboard_interrupt_keeps_model(two_pop):
 
     X = two_pop[0][:40]
     vae = GalaxyVAE(max_epochs=10, random_state=0, callbacks=[Interrupt()], **SMALL)
-    vae.fit(X)
-    assert vae.n_epochs_ == 2
-    assert np.isfinite(vae.transform(X)).all()
+    with pytest.raises(KeyboardInterrupt):
+        vae.fit(X)
+    with pytest.raises(NotFittedError):  # nothing of the interrupted training is kept
+        vae.transform(X)
+    vae.set_params(callbacks=None, max_epochs=1).fit(X)
+    Z = vae.transform(X)
+    with pytest.raises(KeyboardInterrupt):
+        vae.set_params(callbacks=[Interrupt()], max_epochs=5).fit(X[:, :8, :8])
+    assert vae.image_shape_ == (16, 16) and vae.n_epochs_ == 1
+    np.testing.assert_array_equal(Z, vae.transform(X))
+
+
+def test_failed_refit_leaves_the_fitted_model_untouched(two_pop):
+    X = two_pop[0][:40]
+    vae = GalaxyVAE(max_epochs=1, random_state=0, **SMALL).fit(X)
+    Z, net = vae.transform(X), vae.net_
+    bad = np.full((8, 32, 32), 1e30, dtype=np.float32)  # another size, and diverges
+    with pytest.raises(FloatingPointError):
+        vae.fit(bad)
+    assert vae.net_ is net and vae.image_shape_ == (16, 16) and vae.n_features_in_ == 256
+    np.testing.assert_array_equal(Z, vae.transform(X))
 
 
 def test_small_images_warn_and_use_dense_network():
@@ -197,7 +218,7 @@ def test_inverse_transform_sample_and_encode(fitted_vae):
     Z = np.random.default_rng(0).normal(size=(5, 2))
     assert fitted_vae.inverse_transform(Z).shape == (5, h * w)
     assert fitted_vae.inverse_transform(Z).dtype == np.float32
-    with pytest.raises(ValueError, match="latent_dim=2"):
+    with pytest.raises(ValueError, match=r"\(n_samples, 2\) \(the fitted latent_dim_\)"):
         fitted_vae.inverse_transform(np.zeros((5, 3)))
     s1 = fitted_vae.sample(4, random_state=0)
     assert s1.shape == (4, h * w)
@@ -408,3 +429,113 @@ def test_shared_base_class():
     assert "beta" in GalaxyVAE().get_params()
     assert "beta" not in GalaxyAutoencoder().get_params()
 
+
+
+# ---------------------------------------------------------------- likelihoods and collapse
+@pytest.mark.filterwarnings("ignore::skgalvae.models.InactiveLatentWarning")  # 2 epochs
+@pytest.mark.parametrize("loss", LIKELIHOODS)
+def test_every_likelihood_trains_scores_and_reports_its_noise(loss, two_pop):
+    X = two_pop[0][:60]
+    vae = GalaxyVAE(loss=loss, max_epochs=2, random_state=0, **SMALL).fit(X)
+    assert vae.likelihood_ == loss
+    scores = vae.score_samples(X)
+    assert scores.shape == (60,) and np.isfinite(scores).all()
+    assert np.isfinite(vae.history_["train_loss"]).all()
+    noise = vae.noise_std_
+    if loss == "bce":
+        assert noise is None and vae.history_["decoder_std"].isna().all()
+    elif loss == "mse":
+        assert noise == pytest.approx(np.sqrt(0.5))
+    elif loss == "analytic":  # calibrated to the training set's mean squared error
+        assert noise == pytest.approx(np.sqrt(vae.reconstruction_mse_), rel=1e-4)
+    elif loss == "gaussian_pixel":
+        assert noise.shape == (256,) and (noise > 0).all()
+    else:
+        assert 1e-3 < noise < 1
+
+
+@pytest.mark.filterwarnings("ignore::skgalvae.models.InactiveLatentWarning")
+def test_calibrated_score_samples_is_the_hand_computed_elbo():
+    rng = np.random.default_rng(0)
+    X = rng.random((12, 4), dtype=np.float32)  # 2x2 images: the dense network
+    vae = GalaxyVAE(latent_dim=2, hidden_dim=3, max_epochs=3, batch_size=4,
+                    random_state=0).fit(X)
+    module = vae.net_.module_
+    params = {k: v.detach().double().numpy() for k, v in module.named_parameters()}
+
+    def leaky(a):
+        return np.where(a > 0, a, 0.1 * a)
+
+    x = X.astype(np.float64)
+    h = leaky(x @ params["encoder.0.weight"].T + params["encoder.0.bias"])
+    mu = h @ params["mu.weight"].T + params["mu.bias"]
+    logvar = h @ params["logvar.weight"].T + params["logvar.bias"]
+    d = leaky(mu @ params["decoder.0.weight"].T + params["decoder.0.bias"])
+    recon = d @ params["decoder.2.weight"].T + params["decoder.2.bias"]
+    log_sigma = float(params["likelihood.log_sigma"])
+    sigma2 = np.exp(2 * log_sigma)
+    log_lik = -0.5 * ((x - recon) ** 2 / sigma2 + np.log(2 * np.pi * sigma2)).sum(1)
+    kl = 0.5 * (mu**2 + np.exp(logvar) - 1 - logvar).sum(1)
+    np.testing.assert_allclose(vae.score_samples(X), log_lik - kl, rtol=1e-4, atol=1e-4)
+    assert vae.noise_std_ == pytest.approx(np.exp(log_sigma), rel=1e-5)
+
+
+def test_collapse_guard_warns_on_overregularised_fit_only(two_pop):
+    X = two_pop[0]
+    with pytest.warns(InactiveLatentWarning, match=r"latent\(s\) 0, 1"):
+        vae = GalaxyVAE(beta=100, max_epochs=8, random_state=0, **SMALL).fit(X)
+    assert vae.n_active_latents_ == 0 and not vae.active_latents_.any()
+    assert (vae.latent_std_ < 0.1).all()
+
+
+def test_default_fit_keeps_every_latent_active(two_pop, fitted_vae, recwarn):
+    GalaxyVAE(latent_dim=2, max_epochs=15, random_state=0, **SMALL).fit(two_pop[0])
+    assert not [w for w in recwarn if issubclass(w.category, InactiveLatentWarning)]
+    assert fitted_vae.n_active_latents_ == 2 and fitted_vae.active_latents_.all()
+    assert (fitted_vae.latent_std_ > 0.1).all() and (fitted_vae.kl_per_latent_ > 0.05).all()
+    hist = fitted_vae.history_
+    per_latent = hist[["train_kl_0", "train_kl_1"]].to_numpy()
+    np.testing.assert_allclose(per_latent.sum(1), hist["train_kl"], rtol=1e-4)
+    assert (hist["decoder_std"] > 0).all()
+
+
+def test_autoencoder_reports_spread_but_no_kl(two_pop):
+    ae = GalaxyAutoencoder(max_epochs=2, random_state=0, **SMALL).fit(two_pop[0][:60])
+    assert ae.latent_std_.shape == (2,) and np.isnan(ae.kl_per_latent_).all()
+    assert "train_kl_0" in ae.history_ and (ae.history_["train_kl_0"] == 0).all()
+
+
+def test_fitted_model_keeps_its_likelihood_and_latent_dim(fitted_vae, two_pop):
+    X = two_pop[1][:10]
+    vae = pickle.loads(pickle.dumps(fitted_vae))
+    scores, rec = vae.score_samples(X), vae.reconstruct(X)
+    vae.set_params(loss="bce", latent_dim=5)  # affects the next fit only
+    np.testing.assert_array_equal(scores, vae.score_samples(X))
+    np.testing.assert_array_equal(rec, vae.reconstruct(X))
+    assert vae.get_feature_names_out().tolist() == ["galaxyvae0", "galaxyvae1"]
+    assert vae.inverse_transform(np.zeros((1, 2))).shape == (1, 256)
+    assert latent_traversal(vae, values=[-1, 1]).shape == (2, 2, 16, 16)
+    assert vae.set_output(transform="pandas").transform(X).shape == (10, 2)
+
+
+def test_sample_with_and_without_likelihood_noise(fitted_vae):
+    smooth = fitted_vae.sample(3, random_state=0)
+    noisy = fitted_vae.sample(3, random_state=0, noise=True)
+    np.testing.assert_array_equal(noisy, fitted_vae.sample(3, random_state=0, noise=True))
+    resid = noisy - smooth
+    assert resid.std() == pytest.approx(fitted_vae.noise_std_, rel=0.2)
+
+
+def test_traversal_effect_flags_a_dead_latent(fitted_vae, pca_data):
+    table = traversal_effect(fitted_vae)
+    assert list(table.index) == ["galaxyvae0", "galaxyvae1"]
+    assert table["relative"].max() == 1.0 and (table["relative"] > 0.2).all()
+    dead = pickle.loads(pickle.dumps(fitted_vae))
+    with torch.no_grad():  # the decoder ignores latent 1
+        dead.net_.module_.decoder.dense[0].weight[:, 1] = 0
+    effect = traversal_effect(dead)
+    assert effect.loc["galaxyvae1", "effect"] == 0 and effect["relative"].tolist() == [1, 0]
+    # PCA: steps of sqrt(explained_variance_) along each component, 4 in all
+    pca = EigengalaxyPCA(n_components=3).fit(pca_data[0])
+    expected = 4 * np.sqrt(pca.explained_variance_) * np.abs(pca.components_).mean(1)
+    np.testing.assert_allclose(traversal_effect(pca)["effect"], expected, rtol=1e-4)

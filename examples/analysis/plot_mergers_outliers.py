@@ -35,7 +35,7 @@ train, test = train_test_split(normal, test_size=0.3, random_state=0)
 vae = Pipeline([
     ("prep", make_preprocessing_pipeline(output_shape=32)),
     ("latent", GalaxyVAE(latent_dim=2, channels=(8, 16, 32), hidden_dim=64,
-                         max_epochs=30, lr=3e-3, loss="bce", random_state=0)),
+                         max_epochs=30, lr=3e-3, random_state=0)),
 ]).fit(sim.data[train])
 pca = clone(vae).set_params(latent=EigengalaxyPCA(n_components=2)).fit(sim.data[train])
 

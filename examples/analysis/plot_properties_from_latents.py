@@ -39,7 +39,7 @@ properties = ["petro_r50", "log_stellar_mass", "log_ssfr", "age", "metallicity",
 # can run once, outside any cross-validation, without leaking anything.
 X = make_preprocessing_pipeline(output_shape=32).fit_transform(images)
 vae = GalaxyVAE(latent_dim=2, channels=(8, 16, 32), hidden_dim=64, max_epochs=30,
-                lr=3e-3, loss="bce", random_state=0)
+                lr=3e-3, random_state=0)
 Z = vae.fit_transform(X)
 
 # %%

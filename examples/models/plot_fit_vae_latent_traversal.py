@@ -47,17 +47,29 @@ print(f"{clean.sum()} spirals and ellipticals of {len(clean)} simulated galaxies
 # ``transform`` returns the posterior mean of each galaxy's latents. ``channels`` sets
 # the convolutional layers (three stride-2 layers suit 32x32 images);
 # ``validation_fraction`` holds out a random 10% to monitor the loss and stop early.
-# ``loss="bce"`` is a Bernoulli likelihood for pixels in [0, 1] (what ``LogScaler``
-# gives): in trainings this short it kept the two latents distinct, where the default
-# Gaussian likelihood often ended with both latents encoding the same direction.
+# The default likelihood (``loss="gaussian"``) is a Gaussian whose noise level is learned
+# with the weights (a calibrated decoder): the reconstruction term then weighs as much
+# as the images' noise warrants, and the two latents stay active.
 pipe = Pipeline([
     ("prep", make_preprocessing_pipeline(output_shape=32)),
     ("latent", GalaxyVAE(latent_dim=2, channels=(8, 16, 32), hidden_dim=64,
-                         max_epochs=30, lr=3e-3, loss="bce", random_state=0)),
+                         max_epochs=30, lr=3e-3, random_state=0)),
 ])
 Z = pipe.fit_transform(images)
 vae = pipe.named_steps["latent"]
 print(Z.shape, vae.get_feature_names_out())
+
+# %%
+# Did every latent learn something?
+# ---------------------------------
+# ``fit`` measures each latent's posterior-mean spread and its KL divergence from the
+# prior on the training images; a latent with a spread below 0.1 is inactive (its
+# posterior collapsed onto the prior) and ``fit`` would have warned
+# (:class:`~skgalvae.models.InactiveLatentWarning`). ``noise_std_`` is the decoder's
+# fitted noise level, in the scaled pixel units.
+print("posterior-mean std:", vae.latent_std_.round(2),
+      "KL (nats):", vae.kl_per_latent_.round(2),
+      "active:", vae.active_latents_, f"noise: {vae.noise_std_:.3f}")
 
 # %%
 # Training curves

@@ -40,7 +40,7 @@ train, test = train_test_split(np.arange(len(images)), test_size=0.25, random_st
 pipe = Pipeline([
     ("prep", make_preprocessing_pipeline(output_shape=32)),
     ("latent", GalaxyVAE(latent_dim=2, channels=(8, 16, 32), hidden_dim=64,
-                         max_epochs=30, lr=3e-3, loss="bce", random_state=0)),
+                         max_epochs=30, lr=3e-3, random_state=0)),
 ])
 models = {
     "VAE": pipe,

@@ -8,8 +8,24 @@ labels). This is the only package (with the study) that imports torch.
 """
 
 from ._autoencoder import GalaxyAutoencoder
+from . import _likelihoods
 from ._pca import EigengalaxyPCA
-from ._traversal import latent_traversal
+from ._traversal import latent_traversal, traversal_effect
 from ._vae import GalaxyVAE
+from ._warnings import InactiveLatentWarning
 
-__all__ = ["EigengalaxyPCA", "GalaxyAutoencoder", "GalaxyVAE", "latent_traversal"]
+#: The ``loss`` options of :class:`GalaxyVAE` and :class:`GalaxyAutoencoder`, the default
+#: first: ``"gaussian"`` (learned noise level), ``"gaussian_pixel"`` (one per pixel),
+#: ``"analytic"`` (the batch's mean squared error), ``"mse"`` (fixed variance 1/2),
+#: ``"bce"`` (Bernoulli). See the user guide, "The decoder likelihood".
+LIKELIHOODS = _likelihoods.LIKELIHOODS
+
+__all__ = [
+    "LIKELIHOODS",
+    "EigengalaxyPCA",
+    "GalaxyAutoencoder",
+    "GalaxyVAE",
+    "InactiveLatentWarning",
+    "latent_traversal",
+    "traversal_effect",
+]

@@ -19,23 +19,21 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 from skorch import NeuralNet
-from skorch.callbacks import EarlyStopping, PassthroughScoring
+from skorch.callbacks import Callback, EarlyStopping, PassthroughScoring
 from skorch.dataset import Dataset
 from skorch.helper import predefined_split
-from skorch.utils import to_tensor
 
 from ..utils._images import validate_images
-from ._nets import (
-    LatentNet,
-    decoder_mean,
-    kl_divergence,
-    reconstruction_nll,
-    uses_conv,
-)
+from ._likelihoods import LIKELIHOODS
+from ._nets import LatentNet, elbo_terms, uses_conv
 from ._score import MeanLikelihoodScoreMixin
+from ._warnings import InactiveLatentWarning
 
 _HISTORY_KEYS = ["epoch", "train_loss", "train_recon", "train_kl", "valid_loss",
-                 "valid_recon", "valid_kl", "dur"]
+                 "valid_recon", "valid_kl", "decoder_std", "dur"]
+#: Variance of a latent's posterior mean across the data below which it is inactive
+#: (Burda, Grosse & Salakhutdinov 2016).
+ACTIVE_VARIANCE = 0.01
 
 
 def resolve_device(device):
@@ -49,26 +47,29 @@ def resolve_device(device):
         raise ValueError(msg) from exc
 
 
+class _Interrupted(Exception):
+    """Carries a KeyboardInterrupt through skorch, which would swallow it."""
+
+
 class _ELBONet(NeuralNet):
     """``NeuralNet`` whose loss is the negative ELBO (or the reconstruction loss).
 
-    ``get_loss`` returns ``mean(recon_nll) + beta * mean(KL)`` per batch, records both
-    parts in the batch history (``train_recon``, ``train_kl``, ``valid_*``) and raises
-    :class:`FloatingPointError` on a non-finite loss.
+    The module's forward returns the terms of :func:`~skgalvae.models._nets.elbo_terms`;
+    ``get_loss`` returns ``mean(nll) + beta * mean(sum_j KL_j)`` per batch, records the
+    parts in the batch history (``train_recon``, ``train_kl``, ``train_kl_latents``,
+    ``valid_*``) and raises :class:`FloatingPointError` on a non-finite loss.
     """
 
-    def __init__(self, *args, beta=1.0, likelihood="mse", variational=True, **kwargs):
+    def __init__(self, *args, beta=1.0, **kwargs):
         super().__init__(*args, **kwargs)
         self.beta = beta
-        self.likelihood = likelihood
-        self.variational = variational
 
     def get_loss(self, y_pred, y_true, X=None, training=False):
-        recon, mu, logvar = y_pred
-        X = to_tensor(X, device=self.device)
-        rec = reconstruction_nll(recon, X, self.likelihood).mean()
-        kl = kl_divergence(mu, logvar).mean() if self.variational else rec.new_zeros(())
-        loss = rec + self.beta * kl
+        nll, kl, *_ = y_pred
+        rec = nll.mean()
+        kl_latents = kl.mean(0)
+        kl_total = kl_latents.sum()
+        loss = rec + self.beta * kl_total
         if not torch.isfinite(loss):
             epoch = len(self.history)
             msg = (
@@ -80,8 +81,37 @@ class _ELBONet(NeuralNet):
             raise FloatingPointError(msg)
         prefix = "train" if training else "valid"
         self.history.record_batch(f"{prefix}_recon", rec.item())
-        self.history.record_batch(f"{prefix}_kl", kl.item())
+        self.history.record_batch(f"{prefix}_kl", kl_total.item())
+        if training:
+            self.history.record_batch("train_kl_latents", kl_latents.tolist())
         return loss
+
+    def fit_loop(self, X, y=None, epochs=None, **fit_params):
+        try:
+            return super().fit_loop(X, y, epochs=epochs, **fit_params)
+        except KeyboardInterrupt as exc:
+            # skorch's EarlyStopping stops training by raising KeyboardInterrupt, which
+            # skorch then swallows: let that one through; any other is the user's Ctrl-C.
+            stopped = any(isinstance(cb, EarlyStopping) and cb.misses_ >= cb.patience
+                          for _, cb in self.callbacks_)
+            if stopped:
+                raise
+            raise _Interrupted from exc
+
+
+class _EpochDiagnostics(Callback):
+    """Record the per-latent KL (mean over the epoch's batches) and the decoder noise."""
+
+    def on_epoch_end(self, net, **kwargs):
+        batches = [b for b in net.history[-1, "batches"] if "train_kl_latents" in b]
+        if batches:
+            sizes = np.array([b.get("train_batch_size", 1) for b in batches], float)
+            kl = np.array([b["train_kl_latents"] for b in batches], float)
+            net.history.record("train_kl_latents",
+                               (sizes @ kl / sizes.sum()).round(6).tolist())
+        std = net.module_.likelihood.noise_std()
+        if std is not None:
+            net.history.record("decoder_std", float(np.mean(std)))
 
 
 class BaseLatentModel(MeanLikelihoodScoreMixin, ClassNamePrefixFeaturesOutMixin,
@@ -99,7 +129,7 @@ class BaseLatentModel(MeanLikelihoodScoreMixin, ClassNamePrefixFeaturesOutMixin,
         "channels": ["array-like"],
         "kernel_size": [Interval(Integral, 1, None, closed="left")],
         "hidden_dim": [Interval(Integral, 1, None, closed="left")],
-        "loss": [StrOptions({"mse", "bce"})],
+        "loss": [StrOptions(set(LIKELIHOODS))],
         "max_epochs": [Interval(Integral, 1, None, closed="left")],
         "batch_size": [Interval(Integral, 1, None, closed="left")],
         "lr": [Interval(Real, 0, None, closed="neither")],
@@ -129,13 +159,14 @@ class BaseLatentModel(MeanLikelihoodScoreMixin, ClassNamePrefixFeaturesOutMixin,
         perm = rng.permutation(n_samples)
         return np.sort(perm[n_valid:]), np.sort(perm[:n_valid])
 
-    def _make_net(self, X_valid):
+    def _make_net(self, X_valid, init_sigma):
         channels = tuple(int(c) for c in self.channels)
         callbacks = [
             ("train_recon", PassthroughScoring("train_recon", lower_is_better=None,
                                                on_train=True)),
             ("train_kl", PassthroughScoring("train_kl", lower_is_better=None,
                                             on_train=True)),
+            ("diagnostics", _EpochDiagnostics()),
         ]
         train_split = None
         if len(X_valid):
@@ -157,10 +188,10 @@ class BaseLatentModel(MeanLikelihoodScoreMixin, ClassNamePrefixFeaturesOutMixin,
             module__kernel_size=self.kernel_size,
             module__hidden_dim=self.hidden_dim,
             module__variational=self._variational,
+            module__likelihood=self.loss,
+            module__init_sigma=init_sigma,
             criterion=torch.nn.MSELoss,  # unused: get_loss computes the loss
-            beta=getattr(self, "beta", 0.0),
-            likelihood=self.loss,
-            variational=self._variational,
+            beta=getattr(self, "beta", 0.0) if self._variational else 0.0,
             optimizer=self.optimizer,
             lr=self.lr,
             max_epochs=self.max_epochs,
@@ -176,9 +207,15 @@ class BaseLatentModel(MeanLikelihoodScoreMixin, ClassNamePrefixFeaturesOutMixin,
     def fit(self, X, y=None):
         """Train the network on images ``X``.
 
-        Interrupting with Ctrl-C (``KeyboardInterrupt``) stops training at the end of
-        the current batch and keeps the model trained so far (skorch's behaviour): the
-        estimator is fitted and usable.
+        At the end of training, one pass over the training images measures each
+        latent's KL divergence and the spread of its posterior mean
+        (:attr:`kl_per_latent_`, :attr:`latent_std_`, :attr:`active_latents_`) and
+        calibrates an ``"analytic"`` likelihood's noise level; a VAE warns
+        (:class:`~skgalvae.models.InactiveLatentWarning`) naming any latent whose
+        posterior collapsed.
+
+        A fit that fails (bad input, a diverging loss, Ctrl-C) leaves the estimator
+        exactly as it was before the call, fitted or not, and re-raises.
 
         Parameters
         ----------
@@ -195,15 +232,26 @@ class BaseLatentModel(MeanLikelihoodScoreMixin, ClassNamePrefixFeaturesOutMixin,
         Raises
         ------
         FloatingPointError
-            If the loss becomes NaN or infinite (training diverged); the estimator is
-            then left unfitted.
+            If the loss becomes NaN or infinite (training diverged).
+        KeyboardInterrupt
+            On Ctrl-C: nothing of the interrupted training is kept.
         """
+        before = dict(self.__dict__)
+        try:
+            self._fit(X)
+        except BaseException:
+            self.__dict__.clear()
+            self.__dict__.update(before)
+            raise
+        return self
+
+    def _fit(self, X):
         self._validate_params()
         X = self._validate_X(X, reset=True)
         if self.loss == "bce" and (X.min() < 0 or X.max() > 1):
             msg = (
                 f"loss='bce' needs pixel values in [0, 1]; X spans [{X.min():.3g}, "
-                f"{X.max():.3g}]. Scale the images (e.g. LogScaler) or use loss='mse'."
+                f"{X.max():.3g}]. Scale the images (e.g. LogScaler) or use loss='gaussian'."
             )
             raise ValueError(msg)
         self.device_ = resolve_device(self.device)
@@ -215,26 +263,79 @@ class BaseLatentModel(MeanLikelihoodScoreMixin, ClassNamePrefixFeaturesOutMixin,
                 f"dense network. Pass fewer channels (e.g. channels=(8, 16)) for a "
                 f"convolutional one."
             )
-            warnings.warn(msg, UserWarning, stacklevel=2)
+            warnings.warn(msg, UserWarning, stacklevel=3)
         rng = check_random_state(self.random_state)
         seed = int(rng.randint(np.iinfo(np.int32).max))
         train_idx, valid_idx = self._split(len(X), rng)
+        X_train = X[train_idx] if len(valid_idx) else X  # no copy without validation
         device = torch.device(self.device_)
         forked = [device.index or 0] if device.type == "cuda" else []
         with torch.random.fork_rng(devices=forked):
             torch.manual_seed(seed)
-            net = self._make_net(X[valid_idx])
-            X_train = X[train_idx] if len(valid_idx) else X  # no copy without validation
-            net.fit(torch.from_numpy(X_train), None)
+            net = self._make_net(X[valid_idx], _initial_sigma(X_train))
+            try:
+                net.fit(torch.from_numpy(X_train), None)
+            except _Interrupted as exc:
+                raise KeyboardInterrupt from exc.__cause__
         self.net_ = net
+        self.latent_dim_ = int(self.latent_dim)
+        self.likelihood_ = net.module_.likelihood.name
         self.n_epochs_ = len(net.history)
-        self.history_ = self._history_frame(net.history)
-        return self
+        self._diagnose(X_train)
+        self.history_ = self._history_frame(net.history, self.latent_dim_)
+        self._warn_inactive()
+
+    def _diagnose(self, X):
+        """One pass over the training images: latent spread and KL, reconstruction MSE."""
+        n, d = len(X), self.latent_dim_
+        s1, s2, kl, sq = np.zeros(d), np.zeros(d), np.zeros(d), 0.0
+        for module, xb in self._batches(X):
+            _, klb, recon, mu, _ = elbo_terms(module, xb)
+            mu = mu.double()
+            s1 += mu.sum(0).cpu().numpy()
+            s2 += mu.pow(2).sum(0).cpu().numpy()
+            kl += klb.double().sum(0).cpu().numpy()
+            sq += float((module.likelihood.mean(recon) - xb).double().pow(2).sum())
+        mean = s1 / n
+        self.latent_std_ = np.sqrt(np.clip(s2 / n - mean**2, 0, None))
+        self.kl_per_latent_ = kl / n if self._variational else np.full(d, np.nan)
+        self.active_latents_ = self.latent_std_**2 > ACTIVE_VARIANCE
+        self.n_active_latents_ = int(self.active_latents_.sum())
+        self.reconstruction_mse_ = sq / (n * X.shape[1])
+        likelihood = self.net_.module_.likelihood
+        likelihood.calibrate(self.reconstruction_mse_)
+        self.noise_std_ = likelihood.noise_std()
+
+    def _warn_inactive(self):
+        if not self._variational or self.n_features_in_ is None:
+            return
+        inactive = np.flatnonzero(~self.active_latents_)
+        if len(inactive) == 0 or self.net_.history[-1, "train_batch_count"] < 1:
+            return
+        dims = ", ".join(str(int(i)) for i in inactive)
+        stds = ", ".join(f"{self.latent_std_[i]:.3f}" for i in inactive)
+        kls = ", ".join(f"{self.kl_per_latent_[i]:.3f}" for i in inactive)
+        msg = (
+            f"{len(inactive)} of {self.latent_dim_} latents of {type(self).__name__} are "
+            f"inactive (posterior collapse): latent(s) {dims} have posterior-mean std "
+            f"{stds} (active needs > {ACTIVE_VARIANCE ** 0.5:.1f}) and KL {kls} nats on "
+            f"the training images (beta={getattr(self, 'beta', None)}, "
+            f"loss={self.loss!r}). Try "
+            + ("a calibrated likelihood (loss='gaussian'), " if self.loss == "mse" else "")
+            + "a smaller beta, more epochs, or fewer latents."
+        )
+        warnings.warn(msg, InactiveLatentWarning, stacklevel=4)
 
     @staticmethod
-    def _history_frame(history):
-        rows = [{k: epoch.get(k, np.nan) for k in _HISTORY_KEYS} for epoch in history]
-        return pd.DataFrame(rows, columns=_HISTORY_KEYS)
+    def _history_frame(history, latent_dim):
+        keys = [*_HISTORY_KEYS[:-1], *(f"train_kl_{j}" for j in range(latent_dim)), "dur"]
+        rows = []
+        for epoch in history:
+            row = {k: epoch.get(k, np.nan) for k in _HISTORY_KEYS}
+            per_latent = epoch.get("train_kl_latents", [np.nan] * latent_dim)
+            row.update({f"train_kl_{j}": v for j, v in enumerate(per_latent)})
+            rows.append(row)
+        return pd.DataFrame(rows, columns=keys)
 
     # ------------------------------------------------------------------ inference
     def _batches(self, X):
@@ -253,10 +354,13 @@ class BaseLatentModel(MeanLikelihoodScoreMixin, ClassNamePrefixFeaturesOutMixin,
             stds.append(torch.exp(0.5 * logvar).cpu().numpy())
         return np.concatenate(mus), np.concatenate(stds)
 
-    def _decode(self, Z):
+    def _decode(self, Z, generator=None):
         out = []
         for module, zb in self._batches(Z):
-            out.append(decoder_mean(module.decode(zb), self.loss).cpu().numpy())
+            recon = module.decode(zb)
+            pixels = (module.likelihood.mean(recon) if generator is None
+                      else module.likelihood.sample(recon, generator=generator))
+            out.append(pixels.cpu().numpy())
         return np.concatenate(out).astype(np.float32, copy=False)
 
     def transform(self, X):
@@ -268,7 +372,7 @@ class BaseLatentModel(MeanLikelihoodScoreMixin, ClassNamePrefixFeaturesOutMixin,
 
         Returns
         -------
-        Z : ndarray of shape (n_samples, latent_dim), float32
+        Z : ndarray of shape (n_samples, latent_dim_), float32
         """
         check_is_fitted(self)
         return self._encode(self._validate_X(X, reset=False))[0]
@@ -282,8 +386,8 @@ class BaseLatentModel(MeanLikelihoodScoreMixin, ClassNamePrefixFeaturesOutMixin,
 
         Returns
         -------
-        mean : ndarray of shape (n_samples, latent_dim)
-        std : ndarray of shape (n_samples, latent_dim)
+        mean : ndarray of shape (n_samples, latent_dim_)
+        std : ndarray of shape (n_samples, latent_dim_)
             Zeros for the (deterministic) autoencoder.
         """
         check_is_fitted(self)
@@ -294,10 +398,10 @@ class BaseLatentModel(MeanLikelihoodScoreMixin, ClassNamePrefixFeaturesOutMixin,
 
     def _check_Z(self, Z):
         Z = np.asarray(Z, dtype=np.float32)
-        if Z.ndim != 2 or Z.shape[1] != self.latent_dim:
+        if Z.ndim != 2 or Z.shape[1] != self.latent_dim_:
             msg = (
-                f"Latent vectors must have shape (n_samples, {self.latent_dim}) "
-                f"(latent_dim={self.latent_dim}); got shape {Z.shape}."
+                f"Latent vectors must have shape (n_samples, {self.latent_dim_}) (the "
+                f"fitted latent_dim_); got shape {Z.shape}."
             )
             raise ValueError(msg)
         if not np.all(np.isfinite(Z)):
@@ -310,7 +414,7 @@ class BaseLatentModel(MeanLikelihoodScoreMixin, ClassNamePrefixFeaturesOutMixin,
 
         Parameters
         ----------
-        Z : array-like of shape (n_samples, latent_dim)
+        Z : array-like of shape (n_samples, latent_dim_)
 
         Returns
         -------
@@ -334,13 +438,18 @@ class BaseLatentModel(MeanLikelihoodScoreMixin, ClassNamePrefixFeaturesOutMixin,
         """
         return self.inverse_transform(self.transform(X))
 
-    def sample(self, n_samples=1, random_state=None):
+    def sample(self, n_samples=1, random_state=None, *, noise=False):
         """Draw images from the prior: decode ``z ~ N(0, I)``.
 
         Parameters
         ----------
         n_samples : int, default=1
         random_state : int, RandomState instance or None, default=None
+            Seeds ``z`` (and the pixel noise with ``noise=True``).
+        noise : bool, default=False
+            False: the decoder mean of each ``z`` (a smooth image). True: one draw from
+            the likelihood ``p(x | z)`` (Gaussian pixel noise of the fitted
+            :attr:`noise_std_`, or binary pixels for ``loss="bce"``).
 
         Returns
         -------
@@ -348,19 +457,24 @@ class BaseLatentModel(MeanLikelihoodScoreMixin, ClassNamePrefixFeaturesOutMixin,
         """
         check_is_fitted(self)
         rng = check_random_state(random_state)
-        Z = rng.standard_normal((int(n_samples), self.latent_dim)).astype(np.float32)
-        return self._decode(Z)
+        Z = rng.standard_normal((int(n_samples), self.latent_dim_)).astype(np.float32)
+        generator = None
+        if noise:
+            generator = torch.Generator(device=self.device_)
+            generator.manual_seed(int(rng.randint(np.iinfo(np.int32).max)))
+        return self._decode(Z, generator=generator)
 
     def score_samples(self, X):
         """Per-galaxy evidence lower bound (ELBO) in nats; higher is more typical.
 
         ``log p(x) >= E_q[log p(x | z)] - KL(q(z | x) || p(z))``, with the first term
-        evaluated at the posterior mean (deterministic). The Gaussian likelihood
-        (``loss="mse"``) has variance 1/2 per pixel and includes its normalising
-        constant. For the autoencoder this is the negative reconstruction loss (no KL).
-        The ELBO bounds the same ``log p(x)`` whatever ``latent_dim``, so scores compare
-        across model sizes; low scores flag unusual galaxies (mergers, irregulars,
-        artefacts).
+        evaluated at the posterior mean (deterministic), under the likelihood the model
+        was trained with (:attr:`likelihood_`; a Gaussian one with its fitted noise
+        level :attr:`noise_std_` and its normalising constant). The same function
+        computes the training loss. For the autoencoder this is the log-likelihood of
+        the reconstruction (no KL). The ELBO bounds the same ``log p(x)`` whatever
+        ``latent_dim``, so scores compare across model sizes; low scores flag unusual
+        galaxies (mergers, irregulars, artefacts).
 
         Parameters
         ----------
@@ -374,11 +488,8 @@ class BaseLatentModel(MeanLikelihoodScoreMixin, ClassNamePrefixFeaturesOutMixin,
         X = self._validate_X(X, reset=False)
         out = []
         for module, xb in self._batches(X):
-            mu, logvar = module.encode(xb)
-            nll = reconstruction_nll(module.decode(mu), xb, self.loss, constant=True)
-            if self._variational:
-                nll = nll + kl_divergence(mu, logvar)
-            out.append(-nll.double().cpu().numpy())
+            nll, kl, *_ = elbo_terms(module, xb)
+            out.append(-(nll.double() + kl.double().sum(1)).cpu().numpy())
         return np.concatenate(out)
 
     def to_device(self, device):
@@ -405,7 +516,7 @@ class BaseLatentModel(MeanLikelihoodScoreMixin, ClassNamePrefixFeaturesOutMixin,
 
     @property
     def _n_features_out(self):
-        return self.latent_dim
+        return self.latent_dim_
 
     def __sklearn_is_fitted__(self):
         return hasattr(self, "net_")
@@ -414,6 +525,17 @@ class BaseLatentModel(MeanLikelihoodScoreMixin, ClassNamePrefixFeaturesOutMixin,
         tags = super().__sklearn_tags__()
         tags.transformer_tags.preserves_dtype = ["float32"]
         return tags
+
+
+def _initial_sigma(X, max_rows=2000):
+    """Starting noise level of a learned Gaussian: the pixel spread about the mean image.
+
+    That is the error of a decoder that knows nothing, so the likelihood starts
+    calibrated to the worst reconstruction and tightens as the decoder learns.
+    """
+    rows = X[:: max(1, len(X) // max_rows)].astype(np.float64)
+    spread = float(np.sqrt(np.mean((rows - rows.mean(0)) ** 2))) if len(rows) > 1 else 0.1
+    return float(np.clip(spread, 1e-3, 1.0)) if np.isfinite(spread) else 0.1
 
 
 def _silent(*args, **kwargs):

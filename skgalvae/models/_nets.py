@@ -22,7 +22,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-_HALF_LOG_PI = 0.5 * math.log(math.pi)
+from ._likelihoods import make_likelihood
 
 
 def uses_conv(image_shape, channels):
@@ -94,7 +94,12 @@ class ConvDecoder(nn.Module):
 
 
 class LatentNet(nn.Module):
-    """Encoder, latent layer and decoder; ``forward`` returns ``(recon, mu, logvar)``.
+    """Encoder, latent layer, decoder and likelihood.
+
+    ``forward(x)`` returns the ELBO terms of :func:`elbo_terms` (sampling ``z`` in
+    training mode, the posterior mean in evaluation mode), so the training loss,
+    :meth:`~skgalvae.models.GalaxyVAE.score_samples` and the diagnostics all come from
+    one function.
 
     Parameters
     ----------
@@ -109,15 +114,20 @@ class LatentNet(nn.Module):
     variational : bool
         A VAE samples ``z = mu + exp(logvar / 2) * eps`` in training; an autoencoder
         uses ``z = mu`` and returns a zero ``logvar`` (no KL term).
+    likelihood : str, default="gaussian"
+        A ``loss`` option of :data:`~skgalvae.models._likelihoods.LIKELIHOODS`.
+    init_sigma : float, default=0.1
+        Starting noise level of a learned or analytic Gaussian likelihood.
 
     Notes
     -----
-    ``recon`` is unbounded: the logits of a Bernoulli likelihood or the mean of a
-    Gaussian one (see :func:`reconstruction_nll`).
+    The decoder output is unbounded: the logits of a Bernoulli likelihood or the mean
+    of a Gaussian one; ``likelihood.mean`` maps it to pixel values.
     """
 
     def __init__(self, image_shape, latent_dim=2, channels=(4, 8, 16, 32, 64),
-                 kernel_size=3, hidden_dim=256, variational=True):
+                 kernel_size=3, hidden_dim=256, variational=True, likelihood="gaussian",
+                 init_sigma=0.1):
         super().__init__()
         self.image_shape = tuple(int(s) for s in image_shape)
         self.variational = variational
@@ -132,6 +142,7 @@ class LatentNet(nn.Module):
                                          nn.LeakyReLU(0.1), nn.Linear(hidden_dim, n_pixels))
         self.mu = nn.Linear(hidden_dim, latent_dim)
         self.logvar = nn.Linear(hidden_dim, latent_dim) if variational else None
+        self.likelihood = make_likelihood(likelihood, n_pixels, init_sigma=init_sigma)
 
     def encode(self, x):
         """Posterior mean and log-variance (zeros for an autoencoder)."""
@@ -145,34 +156,42 @@ class LatentNet(nn.Module):
         return self.decoder(z)
 
     def forward(self, x):
-        mu, logvar = self.encode(x)
-        z = mu
-        if self.variational and self.training:
-            z = mu + torch.exp(0.5 * logvar) * torch.randn_like(mu)
-        return self.decode(z), mu, logvar
+        return elbo_terms(self, x, sample=self.training)
 
 
-def reconstruction_nll(recon, x, likelihood, *, constant=False):
-    """Per-sample negative log-likelihood of ``x`` under the decoder output.
+def elbo_terms(module, x, *, sample=False):
+    """The terms of the evidence lower bound of each row of ``x``, in nats.
 
-    ``"mse"``: Gaussian with variance 1/2 per pixel, so the loss is the summed squared
-    error (plus ``n_pixels * log(pi) / 2`` when ``constant``). ``"bce"``: Bernoulli with
-    ``recon`` as logits, the summed binary cross-entropy (exact log-likelihood for
-    binary pixels; for grey levels in [0, 1] it is the usual continuous relaxation).
+    ``ELBO = -nll - kl.sum(1)``, with ``nll = -log p(x | z)`` under the module's
+    likelihood and ``kl`` the KL divergence of ``q(z_j | x)`` from ``N(0, 1)`` per latent
+    dimension (zeros for an autoencoder).
+
+    Parameters
+    ----------
+    module : LatentNet
+    x : torch.Tensor of shape (batch, n_pixels)
+    sample : bool, default=False
+        Decode ``z ~ q(z | x)`` (one reparameterised draw, as in training) instead of
+        the posterior mean (deterministic scores).
+
+    Returns
+    -------
+    nll : torch.Tensor of shape (batch,)
+    kl : torch.Tensor of shape (batch, latent_dim)
+    recon : torch.Tensor of shape (batch, n_pixels)
+        The decoder output (see ``module.likelihood.mean``).
+    mu, logvar : torch.Tensor of shape (batch, latent_dim)
     """
-    if likelihood == "bce":
-        return F.binary_cross_entropy_with_logits(recon, x, reduction="none").sum(1)
-    nll = (recon - x).pow(2).sum(1)
-    if constant:
-        nll = nll + x.shape[1] * _HALF_LOG_PI
-    return nll
+    mu, logvar = module.encode(x)
+    z = mu
+    if sample and module.variational:
+        z = mu + torch.exp(0.5 * logvar) * torch.randn_like(mu)
+    recon = module.decode(z)
+    nll = module.likelihood.nll(recon, x)
+    kl = kl_per_latent(mu, logvar) if module.variational else torch.zeros_like(mu)
+    return nll, kl, recon, mu, logvar
 
 
-def kl_divergence(mu, logvar):
-    """Per-sample KL divergence of ``N(mu, exp(logvar))`` from ``N(0, I)``."""
-    return 0.5 * (mu.pow(2) + logvar.exp() - 1.0 - logvar).sum(1)
-
-
-def decoder_mean(recon, likelihood):
-    """Map the decoder output to pixel values (sigmoid of the logits for ``"bce"``)."""
-    return torch.sigmoid(recon) if likelihood == "bce" else recon
+def kl_per_latent(mu, logvar):
+    """KL divergence of ``N(mu, exp(logvar))`` from ``N(0, 1)`` per sample and latent."""
+    return 0.5 * (mu.pow(2) + logvar.exp() - 1.0 - logvar)

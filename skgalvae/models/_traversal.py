@@ -5,7 +5,7 @@ from sklearn.utils.validation import check_is_fitted
 
 
 def _latent_dim(model):
-    for name in ("n_components_", "latent_dim"):
+    for name in ("n_components_", "latent_dim_"):
         if hasattr(model, name):
             return int(getattr(model, name))
     msg = (
@@ -73,3 +73,44 @@ def latent_traversal(model, dims=None, values=None, base=None):
         Z[i, :, d] += values * scale[d]
     images = model.inverse_transform(Z.reshape(-1, latent_dim).astype(np.float32))
     return np.asarray(images).reshape(len(dims), len(values), *model.image_shape_)
+
+
+def traversal_effect(model, values=None, base=None):
+    """How much the decoded image changes along each latent: a collapse check.
+
+    For each latent, the mean absolute pixel change between consecutive steps of its
+    :func:`latent_traversal`, summed over the steps (the total variation along the
+    traversal, averaged over pixels). A latent whose traversal changes nothing (a
+    collapsed VAE latent, a dead autoencoder unit) scores about 0.
+
+    Parameters
+    ----------
+    model : fitted GalaxyVAE, GalaxyAutoencoder or EigengalaxyPCA
+    values, base :
+        As in :func:`latent_traversal` (default: -2 to 2 in 7 steps about 0).
+
+    Returns
+    -------
+    effect : pandas.DataFrame
+        One row per latent (named by ``model.get_feature_names_out()``), columns
+        ``effect`` (mean absolute pixel change, in the images' units) and
+        ``relative`` (``effect`` over the largest latent's).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skgalvae.models import EigengalaxyPCA, traversal_effect
+    >>> X = np.random.default_rng(0).random((30, 8, 8))
+    >>> table = traversal_effect(EigengalaxyPCA(n_components=2).fit(X))
+    >>> list(table.columns), float(table["relative"].max())
+    (['effect', 'relative'], 1.0)
+    """
+    import pandas as pd
+
+    grid = latent_traversal(model, values=values, base=base)
+    steps = np.abs(np.diff(grid.astype(np.float64), axis=1))
+    effect = steps.sum(axis=1).reshape(len(grid), -1).mean(axis=1)
+    top = effect.max()
+    relative = effect / top if top > 0 else np.zeros_like(effect)
+    names = list(model.get_feature_names_out())
+    return pd.DataFrame({"effect": effect, "relative": relative}, index=names)

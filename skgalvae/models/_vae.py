@@ -22,10 +22,28 @@ _PARAMS_DOC = """
         Side of the convolution kernels.
     hidden_dim : int, default=256
         Width of the dense layer between the convolutions and the latent layer.
-    loss : {"mse", "bce"}, default="mse"
-        Likelihood of the pixels: ``"mse"`` a Gaussian of variance 1/2 (summed squared
-        error), ``"bce"`` a Bernoulli (summed binary cross-entropy; pixel values must
-        lie in [0, 1], as after :class:`~skgalvae.preprocessing.LogScaler`).
+    loss : {"gaussian", "gaussian_pixel", "analytic", "mse", "bce"}, default="gaussian"
+        Likelihood of the pixels ``p(x | z)`` (see :ref:`likelihoods`):
+
+        - ``"gaussian"``: Gaussian with one noise level ``sigma`` for every pixel,
+          learned with the weights (a calibrated decoder, Rybkin et al. 2021). The
+          default: the reconstruction term then weighs as much as the data's noise
+          warrants, so the KL term does not swamp it and the latents stay active.
+        - ``"gaussian_pixel"``: one learned ``sigma`` per pixel, shared by all
+          galaxies.
+        - ``"analytic"``: ``sigma^2`` set to the batch's mean squared error (its
+          optimum) at each step, then to the training set's after training.
+        - ``"mse"``: a fixed ``sigma^2 = 1/2`` (summed squared error), the classic
+          uncalibrated VAE loss. On images in [0, 1] whose residuals are a few
+          percent it makes the KL term ~100 times too strong: latents collapse.
+          Keep it to reproduce older results, or for data with unit noise.
+        - ``"bce"``: Bernoulli on the decoder logits (summed binary cross-entropy);
+          pixel values must lie in [0, 1], as after
+          :class:`~skgalvae.preprocessing.LogScaler`. For nearly binary images.
+
+        The fitted model keeps the likelihood it was trained with
+        (:attr:`likelihood_`): changing ``loss`` later has no effect until the next
+        :meth:`fit`.
     max_epochs : int, default=30
     batch_size : int, default=64
     lr : float, default=1e-3
@@ -57,11 +75,32 @@ _PARAMS_DOC = """
 
 _ATTRS_DOC = """
     net_ : skorch.NeuralNet
-        The trained network (its ``module_`` is a :class:`torch.nn.Module`).
+        The trained network (its ``module_`` is a :class:`torch.nn.Module`; its
+        ``module_.likelihood`` the decoder likelihood).
+    latent_dim_ : int
+        Number of latents of the fitted network (what :meth:`inverse_transform`,
+        :meth:`get_feature_names_out` and traversals use).
+    likelihood_ : str
+        The ``loss`` the network was trained with.
+    noise_std_ : float, ndarray of shape (h*w,) or None
+        Fitted decoder noise standard deviation of a Gaussian likelihood (per pixel
+        for ``"gaussian_pixel"``; ``sqrt(1/2)`` for ``"mse"``); None for ``"bce"``.
+    reconstruction_mse_ : float
+        Mean squared error per pixel of the reconstructions of the training images.
+    latent_std_ : ndarray of shape (latent_dim_,)
+        Standard deviation of each latent's posterior mean across the training images.
+    kl_per_latent_ : ndarray of shape (latent_dim_,)
+        Mean KL divergence of each latent's posterior from the prior over the training
+        images, in nats (NaN for the autoencoder).
+    active_latents_ : ndarray of bool, shape (latent_dim_,)
+        Latents whose posterior mean varies across the images (variance > 0.01, the
+        "active units" of Burda et al. 2016); a VAE warns about the others.
+    n_active_latents_ : int
     history_ : pandas.DataFrame
         One row per epoch: ``train_loss``, ``train_recon``, ``train_kl``, ``valid_loss``,
-        ``valid_recon``, ``valid_kl`` (per-image means in nats; NaN without validation)
-        and ``dur`` (seconds).
+        ``valid_recon``, ``valid_kl`` (per-image means in nats; NaN without validation),
+        ``decoder_std`` (the decoder noise level; NaN for ``"bce"``), ``train_kl_0``,
+        ``train_kl_1``, ... (the KL of each latent) and ``dur`` (seconds).
     n_epochs_ : int
         Epochs trained (fewer than ``max_epochs`` after early stopping).
     image_shape_ : tuple of int
@@ -75,8 +114,8 @@ _ATTRS_DOC = """
 """
 
 _NOTES_DOC = """
-    Interrupting :meth:`fit` with Ctrl-C keeps the model trained so far (skorch's
-    behaviour). A loss that becomes NaN or infinite raises :class:`FloatingPointError`
+    A failed :meth:`fit` (an error, a diverging loss, Ctrl-C) leaves the estimator as it
+    was before the call. A loss that becomes NaN or infinite raises :class:`FloatingPointError`
     with advice; NaN latents are never returned. Pickling keeps the network, optimizer
     state and history; ``transform`` gives identical results after unpickling.
     Results differ slightly between thread counts and devices (float32 arithmetic).
@@ -127,7 +166,7 @@ class GalaxyVAE(BaseLatentModel):
     }
 
     def __init__(self, latent_dim=2, *, beta=1.0, channels=(4, 8, 16, 32, 64), kernel_size=3,
-                 hidden_dim=256, loss="mse", max_epochs=30, batch_size=64, lr=1e-3,
+                 hidden_dim=256, loss="gaussian", max_epochs=30, batch_size=64, lr=1e-3,
                  optimizer=torch.optim.Adam, validation_fraction=0.1, patience=5,
                  device="auto", random_state=None, verbose=0, callbacks=None,
                  image_shape=None):

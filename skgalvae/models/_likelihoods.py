@@ -1,0 +1,162 @@
+"""Decoder likelihoods ``p(x | z)``: small torch modules the latent network holds.
+
+A likelihood turns the decoder output into a per-galaxy negative log-likelihood in nats
+(:meth:`nll`), into pixel values (:meth:`mean`) and into noisy draws (:meth:`sample`).
+It is a submodule of :class:`~skgalvae.models._nets.LatentNet`, so its state (a learned
+or calibrated noise level) is trained, pickled and moved to a device with the network,
+and a fitted model keeps the likelihood it was trained with whatever its ``loss``
+parameter says later.
+
+The Gaussian likelihoods differ only in where the noise level ``sigma`` comes from:
+
+``"gaussian"``
+    one global ``log sigma``, learned with the weights (Rybkin, Daniilidis & Levine
+    2021, "Simple and Effective VAE Training with Calibrated Decoders").
+``"gaussian_pixel"``
+    one learned ``log sigma`` per pixel, shared by all galaxies (noisier sky, brighter
+    centres).
+``"analytic"``
+    the optimal global ``sigma^2``, the batch's mean squared error (Rybkin et al.'s
+    "sigma-VAE"); after training it is fixed to the training set's mean squared error.
+``"mse"``
+    a fixed ``sigma^2 = 1/2`` (the summed squared error; the classic, uncalibrated
+    VAE loss).
+
+``"bce"`` is a Bernoulli likelihood on the decoder logits (the continuous relaxation for
+grey levels in [0, 1]).
+"""
+
+import math
+
+import torch
+from torch import nn
+from torch.nn import functional as F
+
+_LOG_2PI = math.log(2.0 * math.pi)
+#: Bounds of a learned or calibrated ``log sigma`` (sigma from 1e-4 to 10).
+_LOG_SIGMA_RANGE = (math.log(1e-4), math.log(10.0))
+
+
+class Likelihood(nn.Module):
+    """Base class: the decoder output ``recon`` is a flat ``(batch, n_pixels)`` tensor."""
+
+    #: name of the ``loss`` option that builds this likelihood
+    name = None
+
+    def nll(self, recon, x):
+        """Per-sample negative log-likelihood in nats, shape ``(batch,)``."""
+        raise NotImplementedError
+
+    def mean(self, recon):
+        """Pixel values: the mean of ``p(x | z)``."""
+        return recon
+
+    def sample(self, recon, generator=None):
+        """One draw from ``p(x | z)`` per row."""
+        raise NotImplementedError
+
+    def noise_std(self):
+        """Decoder noise standard deviation (a float, or an array per pixel); None."""
+        return None
+
+    def calibrate(self, mse):
+        """Set a calibrated noise level from the training set's mean squared error."""
+
+
+class GaussianLikelihood(Likelihood):
+    """Diagonal Gaussian ``N(recon, sigma^2)`` with a fixed, learned or analytic sigma.
+
+    Parameters
+    ----------
+    n_pixels : int
+    variance : {"fixed", "learned", "analytic"}
+    per_pixel : bool, default=False
+        One learned ``sigma`` per pixel (``variance="learned"`` only).
+    init_sigma : float, default=0.1
+        Starting noise level of a learned or analytic sigma (the fixed one is
+        ``sqrt(1/2)``).
+    """
+
+    def __init__(self, n_pixels, variance="learned", *, per_pixel=False, init_sigma=0.1):
+        super().__init__()
+        self.variance = variance
+        self.per_pixel = per_pixel
+        self.name = {"fixed": "mse", "analytic": "analytic"}.get(
+            variance, "gaussian_pixel" if per_pixel else "gaussian")
+        if variance == "fixed":
+            value = torch.tensor(0.5 * math.log(0.5))
+        else:
+            value = torch.full((n_pixels,) if per_pixel else (), math.log(init_sigma))
+        if variance == "learned":
+            self.log_sigma = nn.Parameter(value)
+        else:
+            self.register_buffer("log_sigma", value)
+
+    def _log_sigma(self, recon, x):
+        if self.variance == "analytic" and self.training:
+            # sigma^2 = batch MSE, the value that maximises the likelihood. Its gradient
+            # term vanishes at the optimum (envelope theorem), so detaching it changes
+            # nothing but the cost; the running value serves evaluation.
+            mse = (recon - x).detach().pow(2).mean().clamp_min(1e-8)
+            log_sigma = 0.5 * torch.log(mse)
+            with torch.no_grad():
+                self.log_sigma.mul_(0.9).add_(0.1 * log_sigma)
+            return log_sigma.clamp(*_LOG_SIGMA_RANGE)
+        return self.log_sigma.clamp(*_LOG_SIGMA_RANGE)
+
+    def nll(self, recon, x):
+        log_sigma = self._log_sigma(recon, x)
+        sq = (recon - x).pow(2) * torch.exp(-2.0 * log_sigma)
+        per_pixel = 0.5 * sq + log_sigma + 0.5 * _LOG_2PI
+        return per_pixel.sum(1)
+
+    def sample(self, recon, generator=None):
+        std = torch.exp(self.log_sigma.clamp(*_LOG_SIGMA_RANGE))
+        noise = torch.randn(recon.shape, generator=generator, device=recon.device,
+                            dtype=recon.dtype)
+        return recon + std * noise
+
+    def noise_std(self):
+        std = torch.exp(self.log_sigma.detach().clamp(*_LOG_SIGMA_RANGE)).cpu().numpy()
+        return float(std) if std.ndim == 0 else std
+
+    def calibrate(self, mse):
+        if self.variance == "analytic":
+            with torch.no_grad():
+                self.log_sigma.fill_(0.5 * math.log(max(float(mse), 1e-8)))
+
+
+class BernoulliLikelihood(Likelihood):
+    """Bernoulli on the decoder logits: the summed binary cross-entropy."""
+
+    name = "bce"
+
+    def nll(self, recon, x):
+        return F.binary_cross_entropy_with_logits(recon, x, reduction="none").sum(1)
+
+    def mean(self, recon):
+        return torch.sigmoid(recon)
+
+    def sample(self, recon, generator=None):
+        p = torch.sigmoid(recon)
+        u = torch.rand(p.shape, generator=generator, device=p.device, dtype=p.dtype)
+        return (u < p).to(p.dtype)
+
+
+#: The ``loss`` options of the latent models, the default first.
+LIKELIHOODS = ("gaussian", "gaussian_pixel", "analytic", "mse", "bce")
+
+
+def make_likelihood(name, n_pixels, *, init_sigma=0.1):
+    """Build the likelihood module named by a ``loss`` option (see :data:`LIKELIHOODS`)."""
+    if name == "bce":
+        return BernoulliLikelihood()
+    if name == "mse":
+        return GaussianLikelihood(n_pixels, "fixed")
+    if name in ("gaussian", "gaussian_pixel"):
+        return GaussianLikelihood(n_pixels, "learned", per_pixel=name == "gaussian_pixel",
+                                  init_sigma=init_sigma)
+    if name == "analytic":
+        return GaussianLikelihood(n_pixels, "analytic", init_sigma=init_sigma)
+    msg = f"loss={name!r} is not a likelihood: choose from {LIKELIHOODS}."
+    raise ValueError(msg)
