@@ -1,6 +1,11 @@
-"""Stage 3 of the study: the tables (correlations, classes, CV R^2, OOD, ground truth).
+"""Stage 3 of the study: the tables, every one on the clean held-out galaxies.
 
-Writes ``<out>/tables/*.csv`` and returns the headline numbers for run.json.
+Writes ``tables/*.csv`` and returns the headline numbers for run.json. The models never saw
+the held-out galaxies (``split == "test"``): the correlations, class statistics,
+cross-validated R^2 (the CV runs over held-out galaxies only), ground-truth recovery,
+reconstruction errors, latent diagnostics and OOD inliers all come from them. The
+correlations are also given on the training galaxies (``correlations_<key>_train.csv``),
+to show how far they carry over.
 """
 
 from pathlib import Path
@@ -16,27 +21,15 @@ from ..analysis import (
     ood_auroc_table,
     property_scores,
 )
-from ..utils._atomic import atomic_path
-from ._population import (
-    CLEAN_CLASSES,
-    GZ2_ANSWERS,
-    PROPERTIES,
-    load_stage_data,
-    split_population,
-)
-from ._train import file_key, load_models
+from ._diagnostics import latent_diagnostics
+from ._population import GZ2_ANSWERS, PROPERTIES, load_stage_data
+from ._split import CLEAN_CLASSES, study_sets
+from ._train import load_models
 
 #: Simulator ground truth used for the recovery and disentanglement tables.
 TRUTH = ("bulge_fraction", "half_light_radius_arcsec", "axis_ratio")
-
-
-def _save(frame, path):
-    with atomic_path(path) as tmp:
-        frame.to_csv(tmp)
-
-
-def _latents(out, name):
-    return np.load(Path(out) / "latents" / f"{file_key(name)}.npy")
+#: Fewest clean held-out galaxies to analyse.
+MIN_TEST = 10
 
 
 def correlation_columns(catalog):
@@ -48,66 +41,116 @@ def correlation_columns(catalog):
     return properties, answers
 
 
-def analyse(config, log):
-    """Run stage 3 and return its headline numbers for run.json."""
-    out = Path(config["out"])
-    tables = out / "tables"
-    images, catalog = load_stage_data(out)
-    clean, outliers = split_population(images, catalog)
-    cat = catalog[clean].reset_index(drop=True)
-    models = load_models(out)
-    properties, answers = correlation_columns(cat)
+def _classes(Z, labels, names, seed, log, what):
+    """``class_distributions`` with as many folds as the rarest class allows (max 5)."""
+    counts = labels.value_counts()
+    if len(counts) < 2 or counts.min() < 2 or labels.notna().sum() < 10:
+        log(f"  {what}: too few labelled held-out galaxies ({counts.to_dict()}): skipped")
+        return None
+    return class_distributions(Z, labels, feature_names=names, cv=int(min(5, counts.min())),
+                               random_state=seed)
+
+
+def galaxy_sets_table(catalog, sets):
+    """How many galaxies each set of the study holds, and what it is for."""
+    rows = {
+        "train": (sets.train, "clean, split == 'train': the only galaxies the models see"),
+        "test": (sets.test, "clean, split == 'test': every table and figure"),
+        "OOD inliers": (sets.inliers, "held-out clean galaxies not of an outlier class"),
+    }
+    for name, mask in sets.outliers.items():
+        rows[f"OOD {name}"] = (mask, "outliers, never in the training set")
+    return pd.DataFrame({"n": {k: int(m.sum()) for k, (m, _) in rows.items()},
+                         "role": {k: r for k, (_, r) in rows.items()}}).rename_axis("set")
+
+
+def analyse(config, run, stage_dir, log):
+    """Run stage 3 into ``stage_dir`` and return its headline numbers for run.json."""
+    tables = Path(stage_dir) / "tables"
+    tables.mkdir(parents=True)
+    images, catalog = load_stage_data(run.out)
+    sets = study_sets(catalog)
+    n_test = int(sets.test.sum())
+    if n_test < MIN_TEST:
+        msg = (
+            f"only {n_test} clean held-out galaxies: at least {MIN_TEST} are needed to "
+            "analyse; use more galaxies (--n-galaxies) or a larger --test-size."
+        )
+        raise ValueError(msg)
+    test_cat = catalog[sets.test].reset_index(drop=True)
+    train_cat = catalog[sets.train].reset_index(drop=True)
+    X_test = images[sets.test]
+    models = load_models(run.out)
+    properties, answers = correlation_columns(test_cat)
     seed = config["seed"]
+    galaxy_sets_table(catalog, sets).to_csv(tables / "galaxy_sets.csv")
+    log(f"analysing on {n_test} clean held-out galaxies (trained on {int(sets.train.sum())})")
     headline = {}
-    for name, model in models.items():
-        Z = _latents(out, name)[clean]
-        key = file_key(name)
+    for spec, model in models:
+        Z_all = np.load(run.path("latents", f"{spec.key}.npy"))
+        Z = Z_all[sets.test]
         names = list(model.get_feature_names_out())
-        result = {}
+        result = {"n_test": n_test}
         if properties or answers:
             columns = properties + list(answers)
-            corr = latent_correlations(Z, cat, columns=columns, n_bootstrap=200,
-                                       feature_names=names, random_state=seed)
-            corr = corr.rename(index=answers)
-            _save(corr, tables / f"correlations_{key}.csv")
-            r = corr["r"]
-            result["max_abs_r"] = {p: float(r.loc[p].abs().max()) for p in properties}
-        labels = cat["morphology"].where(cat["morphology"].isin(CLEAN_CLASSES))
-        labels = labels.where(labels != "uncertain")  # separability: spiral vs elliptical
-        if labels.notna().sum() >= 10 and labels.nunique() == 2:
-            classes = class_distributions(Z, cat["morphology"].where(
-                cat["morphology"].isin(CLEAN_CLASSES)), feature_names=names,
-                random_state=seed)
-            _save(classes.summary, tables / f"class_distributions_{key}.csv")
-            sep = class_distributions(Z, labels, random_state=seed)
+            for suffix, rows, cat in (("", sets.test, test_cat),
+                                      ("_train", sets.train, train_cat)):
+                corr = latent_correlations(Z_all[rows], cat, columns=columns, n_bootstrap=200,
+                                           feature_names=names, random_state=seed)
+                corr = corr.rename(index=answers)
+                corr.to_csv(tables / f"correlations_{spec.key}{suffix}.csv")
+                if not suffix:
+                    r = corr["r"]
+                    result["max_abs_r"] = {p: float(r.loc[p].abs().max()) for p in properties}
+        morphology = test_cat["morphology"].where(test_cat["morphology"].isin(CLEAN_CLASSES))
+        classes = _classes(Z, morphology, names, seed, log, "class statistics")
+        if classes is not None:
+            classes.summary.to_csv(tables / f"class_distributions_{spec.key}.csv")
+        # separability: spiral vs elliptical
+        sep = _classes(Z, morphology.where(morphology != "uncertain"), names, seed, log,
+                       "spiral/elliptical separability")
+        if sep is not None:
             result["spiral_vs_elliptical_balanced_accuracy"] = float(sep.balanced_accuracy)
         if properties:
-            scores = property_scores(Z, None, cat, properties, cv=5, random_state=seed)
-            _save(scores, tables / f"property_scores_{key}.csv")
+            scores = property_scores(Z, None, test_cat, properties, cv=5, random_state=seed)
+            scores.to_csv(tables / f"property_scores_{spec.key}.csv")
             best = scores["r2"].max(axis=1)
             result["cv_r2"] = {p: float(best[p]) for p in properties}
-        if all(t in cat.columns for t in TRUTH):
-            truth = ground_truth_recovery(Z, cat, random_state=seed)
-            _save(truth, tables / f"ground_truth_recovery_{key}.csv")
-            dis = disentanglement_scores(Z, cat[list(TRUTH)], random_state=seed)
+        if all(t in test_cat.columns for t in TRUTH):
+            truth = ground_truth_recovery(Z, test_cat, random_state=seed)
+            truth.to_csv(tables / f"ground_truth_recovery_{spec.key}.csv")
+            dis = disentanglement_scores(Z, test_cat[list(TRUTH)], random_state=seed)
             result["mig"] = float(dis.mig)
             result["dci_informativeness"] = float(dis.dci_informativeness)
-            _save(dis.mutual_info, tables / f"mutual_info_{key}.csv")
-        headline[name] = result
-        log(f"analysed {name}: " + ", ".join(
+            dis.mutual_info.to_csv(tables / f"mutual_info_{spec.key}.csv")
+        if hasattr(model, "reconstruct"):
+            recon = np.asarray(model.reconstruct(X_test), dtype=float)
+            result["reconstruction_mse"] = float(np.mean((recon - X_test) ** 2))
+        if spec.decodes:
+            diag = latent_diagnostics(model, X_test, variational=spec.variational,
+                                      feature_names=names)
+            diag.to_csv(tables / f"latent_diagnostics_{spec.key}.csv")
+            result["n_active"] = int(diag["active"].sum())
+        headline[spec.name] = result
+        log(f"analysed {spec.name}: " + ", ".join(
             f"{k}={v:.3f}" for k, v in result.items() if isinstance(v, float)))
-    if outliers:
-        auroc = ood_auroc_table(models, images[clean], outliers)
-        _save(auroc, tables / "ood_auroc.csv")
-        for name in models:
-            headline[name]["ood_auroc"] = {k: float(v) for k, v in auroc[name].items()}
-    table = comparison_table(headline, properties)
-    _save(table, tables / "model_comparison.csv")
+    if sets.outliers:
+        auroc = ood_auroc_table({spec.name: model for spec, model in models},
+                                images[sets.inliers],
+                                {k: images[m] for k, m in sets.outliers.items()})
+        auroc.to_csv(tables / "ood_auroc.csv")
+        for spec, _ in models:
+            headline[spec.name]["ood_auroc"] = {k: float(v) for k, v in auroc[spec.name].items()}
+    comparison_table(headline, properties).to_csv(tables / "model_comparison.csv")
     return headline
 
 
 def comparison_table(headline, properties):
-    """Metrics (rows) x models (columns): CV R^2 per property, separability, OOD AUROC."""
+    """Metrics (rows) x models (columns), on held-out galaxies.
+
+    CV R^2 per property, spiral/elliptical balanced accuracy, reconstruction MSE, then
+    the OOD AUROC per outlier set (last).
+    """
     rows = {}
     for name, result in headline.items():
         col = {}
@@ -116,7 +159,11 @@ def comparison_table(headline, properties):
                 col[f"R2 {p}"] = result["cv_r2"][p]
         if "spiral_vs_elliptical_balanced_accuracy" in result:
             col["spiral/elliptical bal. acc."] = result["spiral_vs_elliptical_balanced_accuracy"]
+        if "reconstruction_mse" in result:
+            col["reconstruction MSE"] = result["reconstruction_mse"]
         for outlier, value in result.get("ood_auroc", {}).items():
             col[f"OOD AUROC {outlier}"] = value
         rows[name] = col
-    return pd.DataFrame(rows)
+    table = pd.DataFrame(rows)
+    table.index.name = "metric (held-out clean galaxies)"
+    return table

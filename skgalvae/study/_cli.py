@@ -19,35 +19,76 @@ EPILOG = """examples:
 """
 
 
-def _add_study_options(parser, defaults):
-    parser.add_argument("--source", default=defaults["source"],
+def _channels(text):
+    """``"4,8,16"`` -> ``(4, 8, 16)``, for ``--channels``."""
+    try:
+        channels = tuple(int(c) for c in text.split(","))
+    except ValueError:
+        channels = ()
+    if not channels or min(channels) < 1:
+        msg = f"expected comma-separated positive integers such as 4,8,16,32,64; got {text!r}"
+        raise argparse.ArgumentTypeError(msg)
+    return channels
+
+
+#: Options of the study whose values go into the configuration (dest names).
+_OPTIONS = ("source", "n_galaxies", "test_size", "latent_dim", "model", "image_size",
+            "stretch", "epochs", "loss", "beta", "channels", "out", "seed", "device",
+            "n_jobs")
+
+
+def _add_study_options(parser, defaults, *, explicit_only=False):
+    """Add the study's options; with ``explicit_only`` every default is None.
+
+    A stage sub-command takes its upstream stages' parameters from ``run.json``, so it
+    must know which options were given: their defaults are None there.
+    """
+    from ._registry import LOSSES, MODEL_CHOICES
+
+    default = (lambda name: None) if explicit_only else (lambda name: defaults[name])
+
+    def shown(name):
+        value = defaults[name]
+        return ",".join(map(str, value)) if isinstance(value, tuple) else value
+
+    parser.add_argument("--source", default=default("source"),
                         help="'simulated' (default), 'sample' (bundled SDSS cutouts), a "
                              "folder of FITS files, or a catalog CSV with a 'path' column")
-    parser.add_argument("--n-galaxies", type=int, default=defaults["n_galaxies"],
-                        help="galaxies to simulate (default %(default)s)")
-    parser.add_argument("--latent-dim", type=int, default=defaults["latent_dim"],
-                        help="latent features (default %(default)s)")
-    parser.add_argument("--model", default=defaults["model"],
-                        choices=("vae", "ae", "pca", "all"), help="models (default all)")
-    parser.add_argument("--image-size", type=int, default=defaults["image_size"],
-                        help="side of the processed images, 16-150 (default %(default)s)")
-    parser.add_argument("--stretch", type=float, default=defaults["stretch"],
-                        help="LogScaler stretch in nanomaggies (default %(default)s, about "
-                             "the sky noise: the seed's log scaling); 5 or more is nearly "
-                             "linear, which separates spirals from ellipticals better with "
-                             "2 latents (user guide, 'Choosing the intensity scaling')")
-    parser.add_argument("--epochs", type=int, default=defaults["epochs"],
-                        help="maximum training epochs (default %(default)s)")
-    parser.add_argument("--loss", default=defaults["loss"], choices=("bce", "mse"),
-                        help="likelihood of the VAE/AE: 'mse' (Gaussian, default) or 'bce' "
-                             "(Bernoulli, for images in [0, 1])")
-    parser.add_argument("--out", default=defaults["out"],
-                        help="output folder (default %(default)s)")
-    parser.add_argument("--seed", type=int, default=defaults["seed"],
-                        help="random seed (default %(default)s)")
-    parser.add_argument("--device", default=defaults["device"],
+    parser.add_argument("--n-galaxies", type=int, default=default("n_galaxies"),
+                        help=f"galaxies to simulate (default {shown('n_galaxies')})")
+    parser.add_argument("--test-size", type=float, default=default("test_size"),
+                        help="share of the galaxies held out from training, stratified by "
+                             f"GZ2 morphology (default {shown('test_size')})")
+    parser.add_argument("--latent-dim", type=int, default=default("latent_dim"),
+                        help=f"latent features (default {shown('latent_dim')})")
+    parser.add_argument("--model", default=default("model"), choices=MODEL_CHOICES,
+                        help=f"models (default {shown('model')})")
+    parser.add_argument("--image-size", type=int, default=default("image_size"),
+                        help="side of the processed images, 8-150 (default "
+                             f"{shown('image_size')})")
+    parser.add_argument("--stretch", type=float, default=default("stretch"),
+                        help=f"LogScaler stretch in nanomaggies (default {shown('stretch')}, "
+                             "about the sky noise: the seed's log scaling); 5 or more is "
+                             "nearly linear, which separates spirals from ellipticals better "
+                             "with 2 latents (user guide, 'Choosing the intensity scaling')")
+    parser.add_argument("--epochs", type=int, default=default("epochs"),
+                        help=f"maximum training epochs (default {shown('epochs')})")
+    parser.add_argument("--loss", default=default("loss"), choices=LOSSES,
+                        help="likelihood of the VAE/AE, the 'loss' of skgalvae.models "
+                             f"(default {shown('loss')})")
+    parser.add_argument("--beta", type=float, default=default("beta"),
+                        help=f"weight of the VAE's KL term (default {shown('beta')})")
+    parser.add_argument("--channels", type=_channels, default=default("channels"),
+                        help="convolution channels of the VAE/AE, comma-separated "
+                             f"(default {shown('channels')})")
+    parser.add_argument("--out", default=default("out"),
+                        help=f"output folder (default {shown('out')})")
+    parser.add_argument("--seed", type=int, default=default("seed"),
+                        help="random seed of the population, its split and the models "
+                             f"(default {shown('seed')})")
+    parser.add_argument("--device", default=default("device"),
                         help="'auto' (GPU when present), 'cpu' or 'cuda'")
-    parser.add_argument("--n-jobs", type=int, default=defaults["n_jobs"],
+    parser.add_argument("--n-jobs", type=int, default=default("n_jobs"),
                         help="parallel workers for simulation and preprocessing")
     parser.add_argument("--quiet", action="store_true", help="no progress output")
 
@@ -64,11 +105,12 @@ def build_parser():
     )
     parser.add_argument("--version", action="store_true", help="print the version")
     sub = parser.add_subparsers(dest="command")
-    study = sub.add_parser("study", help="run the whole study (resumes from --out)",
+    study = sub.add_parser("study", help="run the whole study (recomputes only what the "
+                                         "parameters changed; resumes from --out)",
                            epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     _add_study_options(study, DEFAULTS)
     study.add_argument("--force", action="store_true",
-                       help="rerun stages whose results exist in --out")
+                       help="recompute every stage, even those up to date in --out")
     study.add_argument("--fetch", action="store_true",
                        help="download the seed's real population first (internet) and "
                             "use it as --source")
@@ -76,11 +118,15 @@ def build_parser():
         "fetch", help="download the seed's real population (GZ2, cutouts, properties)"),
         DEFAULTS)
     helps = {"simulate": "build the population (simulate or load) and preprocess it",
-             "train": "fit the models on the selected population",
-             "analyse": "write the tables (correlations, CV R^2, classes, OOD)",
+             "train": "fit the models on the clean training galaxies",
+             "analyse": "write the tables on the held-out galaxies (correlations, CV R^2, "
+                        "classes, OOD, latent diagnostics)",
              "report": "draw the figures and write report.md / report.html"}
     for stage in STAGES:
-        _add_study_options(sub.add_parser(stage, help=helps[stage]), DEFAULTS)
+        _add_study_options(sub.add_parser(
+            stage, help=helps[stage],
+            description=f"{helps[stage]}. The parameters of the stages before it are "
+                        "read from --out's run.json."), DEFAULTS, explicit_only=True)
     demo = sub.add_parser("demo", help="preprocess the bundled SDSS sample")
     demo.add_argument("--image-size", type=int, default=64,
                       help="side of the processed images (default 64)")
@@ -89,27 +135,20 @@ def build_parser():
 
 
 def _config(args):
-    if not 8 <= args.image_size <= 150:
-        msg = f"--image-size must be between 8 and 150; got {args.image_size}."
-        raise ValueError(msg)
-    if not args.stretch > 0:
-        msg = f"--stretch must be positive; got {args.stretch}."
-        raise ValueError(msg)
-    for name in ("n_galaxies", "latent_dim", "epochs"):
-        if getattr(args, name) < 1:
-            msg = f"--{name.replace('_', '-')} must be positive; got {getattr(args, name)}."
-            raise ValueError(msg)
-    return {"source": args.source, "n_galaxies": args.n_galaxies,
-            "latent_dim": args.latent_dim, "model": args.model,
-            "image_size": args.image_size, "stretch": args.stretch,
-            "epochs": args.epochs, "loss": args.loss,
-            "out": args.out,
-            "seed": args.seed, "device": args.device, "n_jobs": args.n_jobs,
-            "verbose": 0 if args.quiet else 1}
+    """The configuration the options give (None values, i.e. not given, left out)."""
+    config = {name: getattr(args, name) for name in _OPTIONS
+              if getattr(args, name, None) is not None}
+    config["verbose"] = 0 if args.quiet else 1
+    return config
 
 
 def main(argv=None):
-    """Run the command line; return the exit status (0 ok, 1 bad input, 2 usage)."""
+    """Run the command line; return the exit status.
+
+    0: done; 1: bad input (one line on stderr saying what and how to fix it); 2: usage;
+    130: interrupted (Ctrl-C): the stage that was running kept nothing partial, and the
+    next run resumes from the last completed stage.
+    """
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.version:
@@ -125,7 +164,7 @@ def main(argv=None):
 
         run_demo(output_shape=args.image_size, n_jobs=args.n_jobs)
         return 0
-    from ._population import StudyInputError
+    from ._errors import StudyInputError
     from ._study import run_stage, run_study
 
     try:
@@ -136,12 +175,16 @@ def main(argv=None):
 
             config["source"] = str(fetch_population(config, log))
             if args.command == "fetch":
-                log(f"next: skgalvae study --source {config['source']} --out {args.out}")
+                log(f"next: skgalvae study --source {config['source']} --out {config['out']}")
                 return 0
         if args.command == "study":
             run_study(config, force=args.force, log=log)
         else:
             run_stage(args.command, config, log=log)
+    except KeyboardInterrupt:
+        print(f"skgalvae {args.command}: interrupted; nothing partial was kept, rerun to "
+              "resume", file=sys.stderr)
+        return 130
     except (StudyInputError, ValueError, FileNotFoundError, KeyError, OSError) as exc:
         message = str(exc).strip().splitlines()[0] if str(exc).strip() else repr(exc)
         print(f"skgalvae {args.command}: error: {message}", file=sys.stderr)

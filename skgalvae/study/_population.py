@@ -1,7 +1,8 @@
 """Stage 1 of the study: build the galaxy population (images + catalog) and preprocess it.
 
 Writes ``<out>/data/``: ``images.npy`` (preprocessed, every galaxy), ``catalog.csv`` (one
-row per image, with ``selected`` and ``morphology``), ``raw_examples.npy`` and
+row per image, with ``morphology``, ``selected``, ``clean`` and ``split``),
+``raw_examples.npy`` / ``scaled_examples.npy`` (held-out clean galaxies) and
 ``real_images.npy`` / ``real_catalog.csv`` (the bundled SDSS sample, projected later).
 """
 
@@ -14,7 +15,8 @@ from ..datasets import load_sdss_sample, make_galaxies
 from ..io import FITSLoader
 from ..preprocessing import make_preprocessing_pipeline
 from ..selection import gz2_morphology, gz2_selection_mask
-from ..utils._atomic import atomic_path
+from ._errors import StudyInputError
+from ._split import CLEAN_CLASSES, split_galaxies, study_sets
 
 #: Physical properties correlated with and predicted from the latents, when present.
 PROPERTIES = (
@@ -31,24 +33,6 @@ GZ2_ANSWERS = {
     "t05_bulge_prominence_a12_obvious": "Has obvious bulge",
     "t07_rounded_a16_completely_round": "Is completely round",
 }
-#: Classes that form the training population (GZ2 'clean' galaxies).
-CLEAN_CLASSES = ("spiral", "elliptical", "uncertain")
-#: Populations GZ2 removes, evaluated as out-of-distribution.
-OOD_CLASSES = ("merger", "irregular")
-
-
-class StudyInputError(ValueError):
-    """A bad study input (path, catalog, column); the message names it."""
-
-
-def _save_npy(path, array):
-    with atomic_path(path) as tmp, open(tmp, "wb") as f:
-        np.save(f, array)
-
-
-def _save_csv(path, frame):
-    with atomic_path(path) as tmp:
-        frame.to_csv(tmp, index=False)
 
 
 def _read_catalog_csv(path):
@@ -121,28 +105,60 @@ def load_population(source, *, n_galaxies, seed, n_jobs, verbose, log):
                                                  "n_samples": len(catalog)}
 
 
-def label_population(catalog, *, fraction_kind="debiased", log=print):
-    """Add ``selected`` and ``morphology`` columns (GZ2), and ``log_petro_r50``."""
+def label_population(catalog, *, test_size, random_state, fraction_kind="debiased",
+                     log=print):
+    """Add the columns that define the study's galaxy sets; return ``(catalog, selection)``.
+
+    ``morphology`` (:func:`~skgalvae.selection.gz2_morphology`), ``selected``
+    (:func:`~skgalvae.selection.gz2_selection_mask`), ``clean`` (selected and of a
+    morphology in :data:`CLEAN_CLASSES`) and ``split`` (``"train"`` / ``"test"``,
+    stratified by morphology and cleanliness, see
+    :func:`~skgalvae.study._split.split_galaxies`), and ``log_petro_r50``. Only the GZ2
+    votes select: the simulator's truth columns are never read here. Without GZ2 votes
+    there is no selection: every galaxy is clean and the split is unstratified.
+
+    Returns
+    -------
+    catalog : pandas.DataFrame
+    selection : dict
+        How the population was selected and split, for ``run.json``.
+    """
     catalog = catalog.copy()
     if "petro_r50" in catalog.columns:
         catalog["log_petro_r50"] = np.log10(catalog["petro_r50"].clip(lower=1e-3))
     if _has_gz2(catalog, fraction_kind):
         catalog["morphology"] = gz2_morphology(catalog, fraction_kind=fraction_kind)
         catalog["selected"] = gz2_selection_mask(catalog, fraction_kind=fraction_kind)
+        catalog["clean"] = catalog["selected"] & catalog["morphology"].isin(CLEAN_CLASSES)
+        strata = (catalog["morphology"].astype(str)
+                  + np.where(catalog["clean"], "/clean", "/other"))
+        selection = (f"GZ2 {fraction_kind} votes: gz2_selection_mask (edge-on and odd "
+                     f"galaxies removed) and GZ2 morphology in {list(CLEAN_CLASSES)}")
+        stratified = "GZ2 morphology (and clean or not)"
     else:
-        log(f"no GZ2 '{fraction_kind}' vote columns: every galaxy is kept, none labelled")
+        log(f"no GZ2 '{fraction_kind}' vote columns: no selection, every galaxy is clean, "
+            "none labelled")
         catalog["morphology"] = "unknown"
         catalog["selected"] = True
-    return catalog
+        catalog["clean"] = True
+        strata = np.zeros(len(catalog))
+        selection = "none: the source has no GZ2 votes"
+        stratified = "none (no labels)"
+    catalog["split"] = split_galaxies(strata, test_size=test_size, random_state=random_state)
+    return catalog, {"selection": selection,
+                     "split": {"test_size": test_size, "random_state": random_state,
+                               "stratified_by": stratified}}
 
 
-def build_population(config, log):
-    """Run stage 1 and return its summary for run.json."""
-    data_dir = Path(config["out"]) / "data"
+def build_population(config, run, stage_dir, log):
+    """Run stage 1 into ``stage_dir`` and return its summary for run.json."""
+    data_dir = Path(stage_dir) / "data"
+    data_dir.mkdir(parents=True, exist_ok=True)
     raw, catalog, provenance = load_population(
         config["source"], n_galaxies=config["n_galaxies"], seed=config["seed"],
         n_jobs=config["n_jobs"], verbose=config["verbose"], log=log)
-    catalog = label_population(catalog, log=log)
+    catalog, selection = label_population(catalog, test_size=config["test_size"],
+                                          random_state=config["seed"], log=log)
     # Crop the central 100x100 pixels (40 arcsec) around the centred, rotated galaxy
     # before resizing, as the seed did (its arrays were 100x100); larger outputs keep the
     # whole 150x150 frame.
@@ -152,20 +168,24 @@ def build_population(config, log):
     log(f"preprocessing {len(raw)} images: central {crop or 150} pixels resized to "
         f"{config['image_size']}x{config['image_size']}")
     images = pipe.fit_transform(raw).astype(np.float32)
-    example_rows = np.flatnonzero(catalog["selected"].to_numpy())[:8]
+    sets = study_sets(catalog)
+    example_rows = np.flatnonzero(sets.test)[:8]
     real = load_sdss_sample(n_jobs=config["n_jobs"])
     real_images = pipe.transform(real.images).astype(np.float32)
-    _save_npy(data_dir / "images.npy", images)
-    _save_npy(data_dir / "raw_examples.npy", raw[example_rows])
-    _save_npy(data_dir / "scaled_examples.npy", images[example_rows])
-    _save_npy(data_dir / "real_images.npy", real_images)
-    _save_csv(data_dir / "catalog.csv", catalog)
-    _save_csv(data_dir / "real_catalog.csv", real.catalog.drop(columns="path"))
-    counts = catalog.loc[catalog["selected"], "morphology"].value_counts().to_dict()
-    log(f"population: {len(catalog)} galaxies, {int(catalog['selected'].sum())} selected "
-        f"by GZ2 ({counts})")
+    np.save(data_dir / "images.npy", images)
+    np.save(data_dir / "raw_examples.npy", raw[example_rows])
+    np.save(data_dir / "scaled_examples.npy", images[example_rows])
+    np.save(data_dir / "real_images.npy", real_images)
+    catalog.to_csv(data_dir / "catalog.csv", index=False)
+    real.catalog.drop(columns="path").to_csv(data_dir / "real_catalog.csv", index=False)
+    counts = catalog.loc[catalog["clean"], "morphology"].value_counts().to_dict()
+    n_train, n_test = int(sets.train.sum()), int(sets.test.sum())
+    log(f"population: {len(catalog)} galaxies, {int(catalog['clean'].sum())} clean "
+        f"({counts}); {n_train} train, {n_test} held out")
     return {"provenance": provenance, "n_galaxies": len(catalog),
-            "n_selected": int(catalog["selected"].sum()), "morphology_counts": counts,
+            "n_selected": int(catalog["selected"].sum()),
+            "n_clean": int(catalog["clean"].sum()), "n_train": n_train, "n_test": n_test,
+            "morphology_counts": counts, **selection,
             "preprocessing": {"image_size": config["image_size"], "crop": crop,
                               "stretch": config["stretch"]}}
 
@@ -182,14 +202,3 @@ def load_stage_data(out):
     catalog = pd.read_csv(data_dir / "catalog.csv", low_memory=False)
     images = np.load(data_dir / "images.npy")
     return images, catalog
-
-
-def split_population(images, catalog):
-    """Return the clean training population and the out-of-distribution sets."""
-    truth = catalog["class"] if "class" in catalog.columns else catalog["morphology"]
-    clean = catalog["selected"].to_numpy() & ~truth.isin(OOD_CLASSES).to_numpy()
-    if "class" in catalog.columns:
-        clean &= (catalog["class"] != "edge_on").to_numpy()
-    outliers = {name: images[(truth == name).to_numpy()] for name in OOD_CLASSES}
-    outliers = {k: v for k, v in outliers.items() if len(v) >= 5}
-    return clean, outliers

@@ -1,4 +1,9 @@
-"""Stage 4 of the study: the figures and the report (``report.md`` and ``report.html``)."""
+"""Stage 4 of the study: the figures and the report (``report.md`` and ``report.html``).
+
+Writes ``figures/*.png``, ``report.md`` and ``report.html`` into the stage's staging
+folder. Figures and tables show held-out clean galaxies; the header states where the
+galaxies come from, how they were selected and split, from ``run.json``.
+"""
 
 import html
 from pathlib import Path
@@ -24,108 +29,124 @@ from ..plotting import (  # noqa: E402
     plot_reconstructions,
     plot_training_curves,
 )
-from ..utils._atomic import atomic_path  # noqa: E402
-from ._analyse import _latents  # noqa: E402
-from ._population import CLEAN_CLASSES, OOD_CLASSES, load_stage_data, split_population  # noqa: E402
-from ._train import file_key, load_models  # noqa: E402
+from ._population import load_stage_data  # noqa: E402
+from ._split import CLEAN_CLASSES, study_sets  # noqa: E402
+from ._train import load_models  # noqa: E402
+
+#: Traversal values of the figures (and of the latent diagnostics).
+_TRAVERSAL = np.linspace(-2, 2, 7)
 
 
 def _save_figure(fig, path):
-    with atomic_path(path) as tmp:
-        fig.savefig(tmp, dpi=110, bbox_inches="tight", format="png")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=110, bbox_inches="tight", format="png")
     plt.close(fig)
     return path
 
 
-def _figures(out, log):
-    """Draw every figure; return ``([(title, relative path, caption)], models)``."""
-    out = Path(out)
-    figdir = out / "figures"
+def _figures(run, stage_dir, log):
+    """Draw every figure into ``stage_dir``; return ``([(title, path, caption)], models)``.
+
+    Every figure shows held-out clean galaxies (never trained on), outlier sets that
+    exclude the training galaxies and the bundled real sample; the training curves are
+    the models' own.
+    """
+    out = run.out
+    figdir = Path(stage_dir) / "figures"
     images, catalog = load_stage_data(out)
-    clean, _ = split_population(images, catalog)
+    sets = study_sets(catalog)
+    test = sets.test
     models = load_models(out)
     labels = catalog["morphology"].where(catalog["morphology"].isin(CLEAN_CLASSES), None)
     truth = catalog["class"] if "class" in catalog.columns else catalog["morphology"]
+    is_ood = np.zeros(len(catalog), dtype=bool)
+    for mask in sets.outliers.values():
+        is_ood |= mask
     figures = []
 
     def add(fig, name, title, caption):
         _save_figure(fig, figdir / f"{name}.png")
         figures.append((title, f"figures/{name}.png", caption))
 
-    raw = np.load(out / "data" / "raw_examples.npy")
-    scaled = np.load(out / "data" / "scaled_examples.npy")
+    raw = np.load(run.path("data", "raw_examples.npy"))
+    scaled = np.load(run.path("data", "scaled_examples.npy"))
     if len(raw):
         add(plot_raw_vs_scaled(raw, scaled, n=min(6, len(raw))), "examples",
-            "Example images", "Raw cutouts (top) and after background subtraction, "
-            "centring, rotation, resizing and asinh scaling (bottom).")
-    for name, model in models.items():
-        key = file_key(name)
-        Z = _latents(out, name)
+            "Example images (held-out)", "Raw cutouts of held-out clean galaxies (top) and "
+            "after background subtraction, centring, rotation, resizing and asinh scaling "
+            "(bottom).")
+    for spec, model in models:
+        key, name = spec.key, spec.name
+        Z = np.load(run.path("latents", f"{key}.npy"))
         dims = (0, 1) if Z.shape[1] >= 2 else (0, 0)
         if hasattr(model, "reconstruct"):
-            X = images[clean][:8]
+            X = images[test][:8]
             add(plot_reconstructions(X, model.reconstruct(X), n=len(X)),
-                f"reconstructions_{key}", f"{name}: reconstructions",
-                "Inputs (top) and their reconstructions (bottom).")
-        if name.startswith("PCA") and hasattr(model, "components_as_images"):
+                f"reconstructions_{key}", f"{name}: reconstructions (held-out)",
+                "Held-out inputs (top) and their reconstructions (bottom).")
+        if hasattr(model, "components_as_images"):
             add(plot_eigengalaxies(model.components_as_images(),
                                    model.explained_variance_ratio_),
                 f"eigengalaxies_{key}", f"{name}: eigengalaxies",
                 "Principal components as images, with the variance each explains.")
         if Z.shape[1] < 2:
             continue
-        if name in ("VAE", "AE"):
+        if spec.decodes:
             grid = latent_traversal(model, dims=list(range(min(Z.shape[1], 4))),
-                                    values=np.linspace(-2, 2, 7))
-            add(plot_latent_traversal(grid, values=np.linspace(-2, 2, 7)),
+                                    values=_TRAVERSAL)
+            add(plot_latent_traversal(grid, values=_TRAVERSAL),
                 f"traversal_{key}", f"{name}: latent traversal",
                 "Decoded images along each latent feature, the others held at 0.")
-        if labels[clean].notna().sum() >= 10:
+        if labels[test].notna().sum() >= 10:
             fig, ax = plt.subplots(figsize=(5.5, 4.5))
-            plot_latent_scatter(Z[clean], labels[clean].to_numpy(), dims=dims, ax=ax)
-            ax.set_title(f"{name}: latent space by GZ2 morphology")
-            add(fig, f"latent_classes_{key}", f"{name}: latent space vs morphology",
-                "Clean population coloured by GZ2 class, with 50% and 90% density contours.")
-        is_ood = truth.isin(OOD_CLASSES).to_numpy()
-        real = np.load(out / "latents" / f"{key}_real.npy")
+            plot_latent_scatter(Z[test], labels[test].to_numpy(), dims=dims, ax=ax)
+            ax.set_title(f"{name}: held-out galaxies by GZ2 morphology")
+            add(fig, f"latent_classes_{key}", f"{name}: latent space vs morphology (held-out)",
+                "Held-out clean galaxies coloured by GZ2 class, with 50% and 90% density "
+                "contours.")
+        real = np.load(run.path("latents", f"{key}_real.npy"))
         Z_out = np.concatenate([Z[is_ood], real])
         out_labels = np.concatenate([truth[is_ood].to_numpy(dtype=object),
                                      np.full(len(real), "SDSS sample", dtype=object)])
         fig, ax = plt.subplots(figsize=(5.5, 4.5))
-        plot_outliers_on_latent_map(Z[clean], Z_out, out_labels, dims=dims, ax=ax)
+        plot_outliers_on_latent_map(Z[sets.inliers], Z_out, out_labels, dims=dims, ax=ax)
         ax.set_title(f"{name}: mergers, irregulars and real SDSS galaxies", pad=36)
         add(fig, f"outliers_{key}", f"{name}: outliers and real galaxies on the map",
-            "Galaxies never trained on (mergers, irregulars) and the bundled real SDSS "
-            "sample, projected onto the clean population's latent map.")
+            "Galaxies never trained on (mergers, irregulars, none of them a training "
+            "galaxy) and the bundled real SDSS sample, projected onto the map of the "
+            "held-out clean galaxies.")
         prop = next((p for p in ("log_ssfr", "LOGSFRSED") if p in catalog.columns), None)
-        if prop is not None and catalog.loc[clean, prop].notna().sum() >= 30:
+        if prop is not None and catalog.loc[test, prop].notna().sum() >= 30:
             fig, ax = plt.subplots(figsize=(5.5, 4.5))
-            plot_property_map(Z[clean], catalog.loc[clean, prop].to_numpy(), dims=dims,
+            plot_property_map(Z[test], catalog.loc[test, prop].to_numpy(), dims=dims,
                               label=prop, bins=20, ax=ax)
-            add(fig, f"property_map_{key}", f"{name}: latent plane vs {prop}",
-                f"Median {prop} in bins of the latent plane.")
-        corr_path = out / "tables" / f"correlations_{key}.csv"
+            add(fig, f"property_map_{key}", f"{name}: latent plane vs {prop} (held-out)",
+                f"Median {prop} of held-out galaxies in bins of the latent plane.")
+        corr_path = run.path("tables", f"correlations_{key}.csv")
         if corr_path.is_file():
             corr = pd.read_csv(corr_path, header=[0, 1], index_col=0)
             fig, ax = plt.subplots(figsize=(2.5 + 1.1 * Z.shape[1], 0.45 * len(corr) + 1.5))
             plot_correlation_table(corr, ax=ax)
-            ax.set_title(f"{name}: correlation with properties")
-            add(fig, f"correlations_{key}", f"{name}: correlation table",
-                "Pearson r of each latent feature with each property (* p < 0.05).")
-        hist_path = out / "tables" / f"history_{key}.csv"
+            ax.set_title(f"{name}: correlation with properties (held-out)")
+            add(fig, f"correlations_{key}", f"{name}: correlation table (held-out)",
+                "Pearson r of each latent feature with each property on held-out galaxies "
+                "(* p < 0.05).")
+        hist_path = run.path("models", f"history_{key}.csv")
         if hist_path.is_file():
             add(plot_training_curves(pd.read_csv(hist_path)), f"training_{key}",
-                f"{name}: training curves", "Per-epoch training and validation losses.")
-    comp_path = out / "tables" / "model_comparison.csv"
+                f"{name}: training curves", "Per-epoch training and validation losses "
+                "(the validation galaxies are part of the training split).")
+    comp_path = run.path("tables", "model_comparison.csv")
     if comp_path.is_file():
         comp = pd.read_csv(comp_path, index_col=0)
+        comp = comp.drop(index=[i for i in comp.index if "MSE" in str(i)])  # other scale
         if not comp.empty:
             fig, ax = plt.subplots(figsize=(max(6, 1.2 * len(comp)), 4))
             plot_model_comparison(comp, ax=ax)
-            add(fig, "model_comparison", "Models compared",
+            add(fig, "model_comparison", "Models compared (held-out)",
                 "Cross-validated R^2 per property, spiral/elliptical balanced accuracy and "
-                "OOD AUROC, per model.")
-    log(f"wrote {len(figures)} figures to {figdir}")
+                "OOD AUROC, per model, on held-out galaxies.")
+    log(f"wrote {len(figures)} figures")
     return figures, models
 
 
@@ -142,22 +163,27 @@ def _md_table(frame, digits=3):
     return "\n".join(lines)
 
 
-def _tables(out):
-    """Return ``[(title, DataFrame)]`` of the report's tables."""
-    tables = []
-    folder = Path(out) / "tables"
+def _tables(run, models):
+    """Return ``[(title, DataFrame)]`` of the report's tables, read from ``tables/``."""
+    folder = run.path("tables")
     titles = [
-        ("model_comparison", "Models compared", 0),
-        ("ood_auroc", "Out-of-distribution AUROC (score_samples)", 0),
+        ("galaxy_sets", "Galaxy sets", 0),
+        ("model_comparison", "Models compared (held-out clean galaxies)", 0),
+        ("ood_auroc", "Out-of-distribution AUROC (score_samples; inliers: held-out clean "
+                      "galaxies; outliers: never trained on)", 0),
     ]
-    for path in sorted(folder.glob("correlations_*.csv")):
-        titles.append((path.stem, f"Correlations, {path.stem[13:]} (r)", "r"))
-    for path in sorted(folder.glob("class_distributions_*.csv")):
-        titles.append((path.stem, f"Class means, {path.stem[20:]}", "mean"))
-    for path in sorted(folder.glob("property_scores_*.csv")):
-        titles.append((path.stem, f"Cross-validated R^2, {path.stem[16:]}", "r2"))
-    for path in sorted(folder.glob("ground_truth_recovery_*.csv")):
-        titles.append((path.stem, f"Ground-truth recovery R^2, {path.stem[22:]}", "r2"))
+    per_model = [
+        ("latent_diagnostics_{}", "Latent diagnostics, {} (held-out)", 0),
+        ("correlations_{}", "Correlations, {} (r, held-out)", "r"),
+        ("correlations_{}_train", "Correlations, {} (r, training galaxies)", "r"),
+        ("class_distributions_{}", "Class means, {} (held-out)", "mean"),
+        ("property_scores_{}", "Cross-validated R^2, {} (CV over held-out galaxies)", "r2"),
+        ("ground_truth_recovery_{}", "Ground-truth recovery R^2, {} (held-out)", "r2"),
+    ]
+    for stem, title, level in per_model:
+        titles += [(stem.format(spec.key), title.format(spec.name), level)
+                   for spec, _ in models]
+    tables = []
     for stem, title, level in titles:
         path = folder / f"{stem}.csv"
         if not path.is_file():
@@ -167,23 +193,48 @@ def _tables(out):
     return tables
 
 
-def make_report(config, run_info, log):
-    """Run stage 4: write the figures, ``report.md`` and ``report.html``."""
-    out = Path(config["out"])
-    figures, models = _figures(out, log)
-    tables = _tables(out)
-    population = run_info.get("population", {})
+def _intro(info, models):
+    """The report's header, from the parameters recorded in ``run.json``."""
+    params = info.get("parameters", {})
+    population = info.get("population", {})
+    provenance = population.get("provenance", {})
     # the images as stage 1 made them, whatever this stage's command line says
-    prep = {**config, **population.get("preprocessing", {})}
-    intro = (
-        f"Source: {config['source']}; {population.get('n_galaxies')} "
-        f"galaxies, {population.get('n_selected')} selected by Galaxy "
-        f"Zoo 2 votes; images {prep['image_size']}x{prep['image_size']}, asinh "
-        f"stretch {prep['stretch']}; latent_dim "
-        f"{config['latent_dim']}; models {', '.join(models)}; seed {config['seed']}."
-    )
-    md = ["# skgalvae study report", "", intro, ""]
-    body = [f"<h1>skgalvae study report</h1><p>{html.escape(intro)}</p>"]
+    prep = population.get("preprocessing", {})
+    split = population.get("split", {})
+    source = provenance.get("source", params.get("source"))
+    channels = params.get("channels")
+    channels = ",".join(map(str, channels)) if isinstance(channels, list) else channels
+    return [
+        f"Source: {source}; {population.get('n_galaxies')} galaxies. Selection: "
+        f"{population.get('selection')}; {population.get('n_clean')} clean galaxies.",
+        f"Split: {population.get('n_train')} clean training galaxies and "
+        f"{population.get('n_test')} clean held-out (test) galaxies (test share "
+        f"{split.get('test_size')}, seed {split.get('random_state')}, stratified by "
+        f"{split.get('stratified_by')}). The models were trained on the training "
+        "galaxies only; every table and figure is computed on the held-out galaxies "
+        "unless its title says otherwise, and the outlier sets contain no training galaxy.",
+        f"Images {prep.get('image_size')}x{prep.get('image_size')}, asinh stretch "
+        f"{prep.get('stretch')}; latent_dim {params.get('latent_dim')}; models "
+        f"{', '.join(spec.name for spec, _ in models)}; loss {params.get('loss')}; beta "
+        f"{params.get('beta')}; channels {channels}; epochs "
+        f"{params.get('epochs')}; seed {params.get('seed')}.",
+    ]
+
+
+def make_report(config, run, stage_dir, log):
+    """Run stage 4 into ``stage_dir``: the figures, ``report.md`` and ``report.html``.
+
+    Every parameter it prints comes from ``run.json`` (recorded by the stage that made
+    the data), never from the current command line.
+    """
+    info = run.read()
+    stage_dir = Path(stage_dir)
+    figures, models = _figures(run, stage_dir, log)
+    tables = _tables(run, models)
+    intro = _intro(info, models)
+    md = ["# skgalvae study report", "", *[line + "\n" for line in intro]]
+    body = ["<h1>skgalvae study report</h1>",
+            *[f"<p>{html.escape(line)}</p>" for line in intro]]
     md.append("## Tables")
     body.append("<h2>Tables</h2>")
     for title, frame in tables:
@@ -196,14 +247,12 @@ def make_report(config, run_info, log):
         md += ["", f"### {title}", "", f"![{title}]({rel})", "", caption]
         body.append(f"<h3>{html.escape(title)}</h3><img src='{rel}' style='max-width:100%'>"
                     f"<p>{html.escape(caption)}</p>")
-    with atomic_path(out / "report.md") as tmp:
-        tmp.write_text("\n".join(md) + "\n")
+    (stage_dir / "report.md").write_text("\n".join(md) + "\n")
     style = ("body{font-family:sans-serif;max-width:1100px;margin:auto;padding:1em}"
              "table{border-collapse:collapse}td,th{padding:2px 8px;text-align:right}"
              "tr:nth-child(even){background:#f3f3f3}")
     page = (f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>skgalvae study"
             f"</title><style>{style}</style></head><body>{''.join(body)}</body></html>")
-    with atomic_path(out / "report.html") as tmp:
-        tmp.write_text(page)
-    log(f"report: {out / 'report.html'}")
+    (stage_dir / "report.html").write_text(page)
+    log(f"report: {run.path('report.html')}")
     return {"figures": [rel for _, rel, _ in figures], "tables": [t for t, _ in tables]}

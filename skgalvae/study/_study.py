@@ -1,33 +1,48 @@
 """The end-to-end study: population -> preprocessing -> models -> analysis -> report.
 
-Each stage writes its results under ``out`` and records its parameters and timing in
-``out/run.json``, so that a long run can be resumed: :func:`run_study` skips the stages
-whose results exist (``force=True`` reruns them).
+Each stage writes its outputs into a staging folder under ``out``, moves them into place
+once it has completed and then records its fingerprint (a hash of exactly the parameters
+it depends on and of its upstream stage's fingerprint) in ``out/run.json``
+(:mod:`skgalvae.study._rundir`). :func:`run_study` recomputes a stage whose fingerprint
+differs from the recorded one (saying which parameters changed), whose outputs are
+incomplete or that never completed, and every stage downstream of one it recomputed; it
+skips the others. ``force=True`` reruns every stage.
 """
 
 import contextlib
-import json
 import platform
 import time
 from datetime import UTC, datetime
-from pathlib import Path
 
 from threadpoolctl import threadpool_limits
 
 from .._version import __version__
-from ..utils._atomic import atomic_path
 from ..utils._show_versions import _versions
+from ._errors import StudyInputError
+from ._registry import DEFAULT_CHANNELS, DEFAULT_LOSS, LOSSES, MODEL_CHOICES
+from ._rundir import (
+    STAGE_OUTPUTS,
+    STAGES,
+    RunDir,
+    canonical,
+    changed_parameters,
+    fingerprint,
+    stage_parameters,
+)
 
 #: Defaults of the study (the README's main job).
 DEFAULTS = {
     "source": "simulated",
     "n_galaxies": 3000,
+    "test_size": 0.25,
     "latent_dim": 2,
     "model": "all",
     "image_size": 64,
     "stretch": 0.05,
     "epochs": 30,
-    "loss": "mse",
+    "loss": DEFAULT_LOSS,
+    "beta": 1.0,
+    "channels": DEFAULT_CHANNELS,
     "out": "results",
     "seed": 0,
     "device": "auto",
@@ -35,12 +50,12 @@ DEFAULTS = {
     "verbose": 1,
 }
 
-STAGES = ("simulate", "train", "analyse", "report")
-_DONE_MARKERS = {
-    "simulate": "data/catalog.csv",
-    "train": "models",
-    "analyse": "tables/model_comparison.csv",
-    "report": "report.html",
+#: What a stage does, the first time and when it recomputes.
+_VERBS = {
+    "simulate": ("building the population", "rebuilding the population"),
+    "train": ("training", "retraining"),
+    "analyse": ("analysing", "reanalysing"),
+    "report": ("writing the report", "rewriting the report"),
 }
 
 
@@ -56,71 +71,113 @@ def _torch_threads(n):
         torch.set_num_threads(before)
 
 
-def _read_run(out):
-    path = Path(out) / "run.json"
-    return json.loads(path.read_text()) if path.is_file() else {}
+def check_config(config):
+    """Raise a ValueError naming the option when a value of ``config`` is invalid."""
+    if not 8 <= config["image_size"] <= 150:
+        msg = f"--image-size must be between 8 and 150; got {config['image_size']}."
+        raise ValueError(msg)
+    if not config["stretch"] > 0:
+        msg = f"--stretch must be positive; got {config['stretch']}."
+        raise ValueError(msg)
+    for name in ("n_galaxies", "latent_dim", "epochs"):
+        if config[name] < 1:
+            msg = f"--{name.replace('_', '-')} must be positive; got {config[name]}."
+            raise ValueError(msg)
+    if not 0 < config["test_size"] < 1:
+        msg = (f"--test-size must be between 0 and 1 (the held-out share); got "
+               f"{config['test_size']}.")
+        raise ValueError(msg)
+    if not config["beta"] >= 0:
+        msg = f"--beta must be zero or positive; got {config['beta']}."
+        raise ValueError(msg)
+    channels = list(config["channels"])
+    if not channels or any(int(c) != c or c < 1 for c in channels):
+        msg = f"--channels must be positive integers, e.g. 4,8,16,32,64; got {channels}."
+        raise ValueError(msg)
+    if config["loss"] not in LOSSES:
+        msg = f"--loss {config['loss']!r} is not a loss of the study; choose from {LOSSES}."
+        raise ValueError(msg)
+    if config["model"] not in MODEL_CHOICES:
+        msg = f"--model {config['model']!r} is not a model; choose from {MODEL_CHOICES}."
+        raise ValueError(msg)
 
 
-def _write_run(out, info):
-    with atomic_path(Path(out) / "run.json") as tmp:
-        tmp.write_text(json.dumps(info, indent=2, default=str))
+def _stage_function(stage):
+    if stage == "simulate":
+        from ._population import build_population
+
+        return build_population
+    if stage == "train":
+        from ._train import train_models
+
+        return train_models
+    if stage == "analyse":
+        from ._analyse import analyse
+
+        return analyse
+    from ._report import make_report
+
+    return make_report
 
 
-def _stage_done(out, stage):
-    marker = Path(out) / _DONE_MARKERS[stage]
-    return marker.is_dir() and any(marker.iterdir()) if stage == "train" else marker.is_file()
+def _execute(stage, config, run, upstream, log):
+    """Run ``stage`` into its staging folder, commit it, record it; return its fingerprint.
+
+    The stage's record (and its downstream stages') is dropped first and written back
+    only after its outputs are in place, as the very last step.
+    """
+    parameters = stage_parameters(stage, config)
+    fp = fingerprint(stage, parameters, upstream)
+    run.invalidate(stage)
+    start = time.perf_counter()
+    with run.staging(stage) as tmp:
+        if stage in ("analyse", "report"):
+            # torch's OpenMP pool and scikit-learn's (gradient boosting, BLAS) spin
+            # against each other on a small machine: one thread each made the analysis
+            # 10x faster (21 s against 251 s on 2 cores).
+            with threadpool_limits(limits=1), _torch_threads(1):
+                summary = _stage_function(stage)(config, run, tmp, log)
+        else:
+            summary = _stage_function(stage)(config, run, tmp, log)
+        outputs = run.commit(stage, tmp)
+    record = {
+        "fingerprint": fp,
+        "upstream": upstream,
+        "parameters": parameters,
+        "runtime": {"device": config["device"], "n_jobs": config["n_jobs"]},
+        "outputs": outputs,
+        "seconds": round(time.perf_counter() - start, 2),
+        "completed": datetime.now(UTC).isoformat(timespec="seconds"),
+    }
+    extra = {
+        "versions": {k: v for k, v in _versions().items() if v},
+        "machine": f"{platform.platform()}, {platform.processor() or platform.machine()}",
+        "skgalvae_version": __version__,
+        "updated": record["completed"],
+    }
+    run.finish(stage, record, summary, extra)
+    return fp
+
+
+def _check_stage(stage):
+    if stage not in STAGES:
+        msg = f"unknown stage {stage!r}; choose from {STAGES}."
+        raise ValueError(msg)
 
 
 def run_stage(stage, config, log=print):
-    """Run one stage of the study with ``config`` (see :data:`DEFAULTS`)."""
-    from ._analyse import analyse
-    from ._population import build_population
-    from ._report import make_report
-    from ._train import train_models
+    """Run one stage of the study, on the outputs its upstream stages recorded.
 
-    config = {**DEFAULTS, **config}
-    out = Path(config["out"])
-    out.mkdir(parents=True, exist_ok=True)
-    info = _read_run(out)
-    if stage == "simulate" or "parameters" not in info:
-        info["parameters"] = config
-    info.setdefault("versions", {k: v for k, v in _versions().items() if v})
-    info["machine"] = f"{platform.platform()}, {platform.processor() or platform.machine()}"
-    start = time.perf_counter()
-    if stage == "simulate":
-        info["population"] = build_population(config, log)
-    elif stage == "train":
-        info["models"] = train_models(config, log)
-    elif stage == "analyse":
-        # torch's OpenMP pool and scikit-learn's (gradient boosting, BLAS) spin against
-        # each other on a small machine: one thread each made this stage 10x faster
-        # (21 s against 251 s on 2 cores).
-        with threadpool_limits(limits=1), _torch_threads(1):
-            info["results"] = analyse(config, log)
-    elif stage == "report":
-        with threadpool_limits(limits=1), _torch_threads(1):
-            info["report"] = make_report(config, info, log)
-    else:
-        msg = f"unknown stage {stage!r}; choose from {STAGES}."
-        raise ValueError(msg)
-    info.setdefault("timings_s", {})[stage] = round(time.perf_counter() - start, 2)
-    info["skgalvae_version"] = __version__
-    info["updated"] = datetime.now(UTC).isoformat(timespec="seconds")
-    _write_run(out, info)
-    return info
-
-
-def run_study(config=None, *, force=False, log=print):
-    """Run every stage, skipping those whose results exist in ``config["out"]``.
+    The stage's own parameters come from ``config`` (and :data:`DEFAULTS`); those of the
+    upstream stages from ``run.json``, as the stages that made the data recorded them.
+    A parameter of an upstream stage given in ``config`` with another value is an
+    error: rerun that stage (or :func:`run_study`) to change it.
 
     Parameters
     ----------
-    config : dict, default=None
-        Overrides of :data:`DEFAULTS` (``source``, ``n_galaxies``, ``latent_dim``,
-        ``model``, ``image_size``, ``stretch``, ``epochs``, ``loss``, ``out``, ``seed``,
-        ``device``, ``n_jobs``, ``verbose``).
-    force : bool, default=False
-        Rerun stages whose results exist.
+    stage : {"simulate", "train", "analyse", "report"}
+    config : dict
+        Overrides of :data:`DEFAULTS`; ``out`` is the run directory.
     log : callable, default=print
 
     Returns
@@ -128,15 +185,114 @@ def run_study(config=None, *, force=False, log=print):
     dict
         The content of ``run.json``.
     """
+    _check_stage(stage)
+    explicit = dict(config or {})
+    config = {**DEFAULTS, **explicit}
+    run = RunDir(config["out"])
+    info = run.read()
+    upstream = None
+    for earlier in STAGES[:STAGES.index(stage)]:
+        record = run.record(earlier, info)
+        if record is None or run.missing_outputs(record) or record["upstream"] != upstream:
+            if earlier == "simulate":
+                msg = (
+                    f"{str(run.path('data'))!r} has no population yet: run `skgalvae "
+                    f"simulate --out {run.out}` (or `skgalvae study`) first."
+                )
+            else:
+                msg = (
+                    f"stage {earlier!r} has no complete result in {str(run.out)!r} for its "
+                    f"population: run `skgalvae {earlier} --out {run.out}` (or `skgalvae "
+                    "study`) first."
+                )
+            raise StudyInputError(msg)
+        for name, value in record["parameters"].items():
+            if name in explicit and canonical(explicit[name]) != value:
+                option = f"--{name.replace('_', '-')}"
+                msg = (
+                    f"{option} {explicit[name]} differs from the {value} that stage "
+                    f"{earlier!r} recorded in {str(run.run_json)!r}: rerun `skgalvae "
+                    f"{earlier}` with it (or `skgalvae study`), or drop {option}."
+                )
+                raise StudyInputError(msg)
+            config[name] = value
+        upstream = record["fingerprint"]
+    check_config(config)
+    log(f"[{stage}]")
+    _execute(stage, config, run, upstream, log)
+    return run.read()
+
+
+def run_study(config=None, *, force=False, log=print):
+    """Run every stage, recomputing exactly those whose results are not up to date.
+
+    A stage is skipped when ``run.json`` records it with the fingerprint of the current
+    parameters and its outputs are all in place; otherwise it is recomputed (the log
+    says why, e.g. ``[train] parameters changed (latent_dim 2 -> 16): retraining``),
+    and so is every stage after it.
+
+    Parameters
+    ----------
+    config : dict, default=None
+        Overrides of :data:`DEFAULTS` (``source``, ``n_galaxies``, ``test_size``,
+        ``latent_dim``, ``model``, ``image_size``, ``stretch``, ``epochs``, ``loss``,
+        ``beta``, ``channels``, ``out``, ``seed``, ``device``, ``n_jobs``, ``verbose``).
+    force : bool, default=False
+        Recompute every stage.
+    log : callable, default=print
+
+    Returns
+    -------
+    dict
+        The content of ``run.json``.
+
+    Notes
+    -----
+    A stage writes into ``<out>/.stage-<stage>.tmp/`` and moves its outputs into place
+    only once it has completed; an interrupted stage (KeyboardInterrupt included, which
+    propagates) leaves the previous outputs and no fingerprint, so the next run redoes
+    it.
+    """
     config = {**DEFAULTS, **(config or {})}
+    check_config(config)
+    run = RunDir(config["out"])
+    run.out.mkdir(parents=True, exist_ok=True)
     start = time.perf_counter()
+    upstream, redo = None, None
     for stage in STAGES:
-        if not force and _stage_done(config["out"], stage):
-            log(f"[{stage}] results exist in {config['out']}: skipped (use --force)")
+        parameters = stage_parameters(stage, config)
+        fp = fingerprint(stage, parameters, upstream)
+        record = run.record(stage)
+        first, again = _VERBS[stage]
+        exists = any(run.path(name).exists() for name in STAGE_OUTPUTS[stage])
+        if not exists:
+            reason, verb = f"no result in {run.out} yet", first
+        elif force:
+            reason, verb = "--force", again
+        elif redo is not None:
+            reason, verb = f"upstream stage {redo} was recomputed", again
+        elif record is None:
+            reason = ("no completed result recorded in run.json (interrupted, upstream rerun "
+                      "or older skgalvae)")
+            verb = again
+        elif record["fingerprint"] != fp:
+            changes = changed_parameters(record["parameters"], parameters)
+            reason = (f"parameters changed ({', '.join(changes)})" if changes
+                      else "its upstream stage changed")
+            verb = again
+        elif run.missing_outputs(record):
+            missing = run.missing_outputs(record)
+            more = f" and {len(missing) - 1} more" if len(missing) > 1 else ""
+            reason = f"outputs incomplete ({missing[0]}{more} missing)"
+            verb = again
+        else:
+            log(f"[{stage}] up to date in {run.out} (fingerprint {fp}): skipped")
+            upstream = fp
             continue
-        log(f"[{stage}]")
-        run_stage(stage, config, log=log)
-    info = _read_run(config["out"])
+        log(f"[{stage}] {reason}: {verb}")
+        redo = stage
+        upstream = _execute(stage, config, run, upstream, log)
+    info = run.read()
     info.setdefault("timings_s", {})["total_this_run"] = round(time.perf_counter() - start, 2)
-    _write_run(config["out"], info)
+    run.write(info)
     return info

@@ -1,8 +1,10 @@
-"""Stage 2 of the study: fit the latent models on the clean population and project.
+"""Stage 2 of the study: fit the latent models on the clean training galaxies and project.
 
-Writes ``<out>/models/<name>.pkl`` (the fitted estimators), ``<out>/latents/<name>.npy``
-(latents of every galaxy of the population), ``<out>/latents/<name>_real.npy`` (the bundled
-SDSS sample projected) and ``<out>/tables/history_<name>.csv``.
+Writes ``models/<key>.pkl`` (the fitted estimators, one per model of the registry that the
+configuration selects), ``models/history_<key>.csv`` (the training histories),
+``latents/<key>.npy`` (latents of every galaxy of the population) and
+``latents/<key>_real.npy`` (the bundled SDSS sample projected). Everything is written into
+the stage's staging folder; nothing reaches ``models/`` before every model is fitted.
 """
 
 import pickle
@@ -12,84 +14,71 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..models import EigengalaxyPCA, GalaxyAutoencoder, GalaxyVAE
-from ..utils._atomic import atomic_path
-from ._population import load_stage_data, split_population
+from ._population import load_stage_data
+from ._registry import REGISTRY, selected_specs
+from ._split import study_sets
 
-MODEL_CHOICES = ("vae", "ae", "pca", "all")
-
-
-def make_models(choice, *, latent_dim, epochs, loss, seed, device, verbose):
-    """Return ``{display name: unfitted estimator}`` for ``--model``."""
-    nets = dict(latent_dim=latent_dim, max_epochs=epochs, loss=loss, random_state=seed,
-                device=device, verbose=verbose)
-    models = {}
-    if choice in ("vae", "all"):
-        models["VAE"] = GalaxyVAE(**nets)
-    if choice in ("ae", "all"):
-        models["AE"] = GalaxyAutoencoder(**nets)
-    if choice in ("pca", "all"):
-        models["PCA"] = EigengalaxyPCA(n_components=latent_dim, random_state=seed)
-        if latent_dim < 12:
-            models["PCA-12"] = EigengalaxyPCA(n_components=12, random_state=seed)
-    return models
+#: Fewest clean training galaxies to train on.
+MIN_TRAIN = 10
 
 
-def file_key(name):
-    """File-name key of a model's display name ("PCA-12" -> "pca_12")."""
-    return name.lower().replace("-", "_")
+def train_models(config, run, stage_dir, log):
+    """Run stage 2 into ``stage_dir`` and return its summary (fit times) for run.json.
 
-
-def train_models(config, log):
-    """Run stage 2 and return its summary (fit times) for run.json."""
-    out = Path(config["out"])
-    images, catalog = load_stage_data(out)
-    real = np.load(out / "data" / "real_images.npy")
-    clean, _ = split_population(images, catalog)
-    X = images[clean]
-    if len(X) < 10:
-        msg = f"only {len(X)} galaxies pass the selection: at least 10 are needed to train."
+    Only the clean training galaxies (``split == "train"``) are fitted on; the latents of
+    every galaxy are written so that later stages can pick the held-out ones.
+    """
+    images, catalog = load_stage_data(run.out)
+    real = np.load(run.path("data", "real_images.npy"))
+    sets = study_sets(catalog)
+    X = images[sets.train]
+    if len(X) < MIN_TRAIN:
+        msg = (
+            f"only {len(X)} clean training galaxies: at least {MIN_TRAIN} are needed to "
+            "train; use more galaxies (--n-galaxies) or a smaller --test-size."
+        )
         raise ValueError(msg)
-    models = make_models(config["model"], latent_dim=config["latent_dim"],
-                         epochs=config["epochs"], loss=config["loss"], seed=config["seed"],
-                         device=config["device"], verbose=config["verbose"])
+    models_dir, latents_dir = Path(stage_dir) / "models", Path(stage_dir) / "latents"
+    models_dir.mkdir(parents=True)
+    latents_dir.mkdir(parents=True)
     summary = {}
-    for name, model in models.items():
-        log(f"fitting {name} on {len(X)} galaxies ({X.shape[1]} pixels)")
+    for spec in selected_specs(config):
+        model = spec.factory(config)
+        log(f"fitting {spec.name} on {len(X)} clean training galaxies ({X.shape[1]} pixels)")
         start = time.perf_counter()
         model.fit(X)
         seconds = time.perf_counter() - start
-        key = file_key(name)
-        with atomic_path(out / "models" / f"{key}.pkl") as tmp, open(tmp, "wb") as f:
+        with open(models_dir / f"{spec.key}.pkl", "wb") as f:
             pickle.dump(model, f)
-        for suffix, data in (("", images), ("_real", real)):
-            with atomic_path(out / "latents" / f"{key}{suffix}.npy") as tmp, \
-                    open(tmp, "wb") as f:
-                np.save(f, model.transform(data).astype(np.float32))
+        np.save(latents_dir / f"{spec.key}.npy", model.transform(images).astype(np.float32))
+        np.save(latents_dir / f"{spec.key}_real.npy", model.transform(real).astype(np.float32))
         history = getattr(model, "history_", None)
         if history is not None:
-            with atomic_path(out / "tables" / f"history_{key}.csv") as tmp:
-                pd.DataFrame(history).to_csv(tmp, index=False)
-        summary[name] = {"fit_seconds": round(seconds, 2), "n_train": int(len(X)),
-                         "params": {k: repr(v) for k, v in model.get_params().items()}}
+            pd.DataFrame(history).to_csv(models_dir / f"history_{spec.key}.csv", index=False)
+        summary[spec.name] = {"key": spec.key, "fit_seconds": round(seconds, 2),
+                              "n_train": int(len(X)),
+                              "params": {k: repr(v) for k, v in model.get_params().items()}}
         if hasattr(model, "n_epochs_"):
-            summary[name]["n_epochs"] = int(model.n_epochs_)
-        log(f"  {name}: {seconds:.1f} s")
+            summary[spec.name]["n_epochs"] = int(model.n_epochs_)
+        if hasattr(model, "device_"):
+            summary[spec.name]["device"] = str(model.device_)
+        log(f"  {spec.name}: {seconds:.1f} s")
     return summary
 
 
 def load_models(out):
-    """Return ``{display name: fitted model}`` from ``<out>/models``."""
+    """Return ``[(spec, fitted model)]`` from ``<out>/models``, in registry order.
+
+    Each model is read from ``models/<key>.pkl`` by its registry key.
+    """
     folder = Path(out) / "models"
-    if not folder.is_dir() or not any(folder.glob("*.pkl")):
+    models = []
+    for spec in REGISTRY:
+        path = folder / f"{spec.key}.pkl"
+        if path.is_file():
+            with open(path, "rb") as f:
+                models.append((spec, pickle.load(f)))
+    if not models:
         msg = f"{str(folder)!r} holds no fitted model: run `skgalvae train --out {out}` first."
         raise FileNotFoundError(msg)
-    models = {}
-    for path in sorted(folder.glob("*.pkl")):
-        with open(path, "rb") as f:
-            model = pickle.load(f)
-        name = {"vae": "VAE", "ae": "AE", "pca": "PCA"}.get(path.stem,
-                                                           path.stem.upper().replace("_", "-"))
-        models[name] = model
-    order = ["VAE", "AE", "PCA", "PCA-12"]
-    return dict(sorted(models.items(), key=lambda kv: (order + [kv[0]]).index(kv[0])))
+    return models
