@@ -18,7 +18,7 @@ Data: ``../shared/data/gz1_sdss_colour/images_rgb64.npz`` (6,664 SDSS gri compos
 Run (about 2 minutes on 2 CPU cores)::
 
     python benchmarks/bench_gz1_real.py [--latent-dim 16] [--epochs 40]
-        [--channels 16,32,64,128] [--loss gaussian] [--seed 0]
+        [--channels 16,32,64,128] [--loss analytic] [--seed 0]
 
 Prints the machine, the table and PASS / FAIL for VAE-16 >= PCA-16 on both numbers
 with no inactive latent.
@@ -93,7 +93,7 @@ def main():
     parser.add_argument("--latent-dim", type=int, default=16)
     parser.add_argument("--epochs", type=int, default=40)
     parser.add_argument("--channels", default="16,32,64,128")
-    parser.add_argument("--loss", default="gaussian")
+    parser.add_argument("--loss", default="analytic")
     parser.add_argument("--beta", type=float, default=1.0)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--threads", type=int, default=os.cpu_count())

@@ -119,12 +119,12 @@ def main():
                                      image_size=args.image_size)
         sets = study_sets(catalog)
         X_train = images[sets.train]
-        models = {f"PCA-{args.latent_dim}": lambda: EigengalaxyPCA(
+        models = {f"PCA-{args.latent_dim}": lambda seed=seed: EigengalaxyPCA(
             n_components=args.latent_dim, random_state=seed)}
         for text in args.runs:
             name, params = parse_run(text)
             params = {"max_epochs": args.epochs, **params}
-            models[text] = (lambda name=name, params=params: GalaxyVAE(
+            models[text] = (lambda name=name, params=params, seed=seed: GalaxyVAE(
                 latent_dim=args.latent_dim, loss=name, random_state=seed, **params))
         for name, make in models.items():
             start = time.perf_counter()

@@ -47,7 +47,7 @@ def test_study_writes_every_output(tiny_run):
     assert models == ["ae", "pca", "pca_12", "vae"]
     run = _run_json(out)
     assert run["parameters"]["n_galaxies"] == 120 and run["parameters"]["stretch"] == 5
-    assert run["parameters"]["test_size"] == 0.25 and run["parameters"]["loss"] == "gaussian"
+    assert run["parameters"]["test_size"] == 0.25 and run["parameters"]["loss"] == "analytic"
     assert "asinh stretch 5.0" in (out / "report.md").read_text()
     assert set(run["timings_s"]) >= {"simulate", "train", "analyse", "report"}
     assert run["versions"]["torch"] and run["population"]["n_galaxies"] == 120

@@ -47,9 +47,9 @@ print(f"{clean.sum()} spirals and ellipticals of {len(clean)} simulated galaxies
 # ``transform`` returns the posterior mean of each galaxy's latents. ``channels`` sets
 # the convolutional layers (three stride-2 layers suit 32x32 images);
 # ``validation_fraction`` holds out a random 10% to monitor the loss and stop early.
-# The default likelihood (``loss="gaussian"``) is a Gaussian whose noise level is learned
-# with the weights (a calibrated decoder): the reconstruction term then weighs as much
-# as the images' noise warrants, and the two latents stay active.
+# The default likelihood (``loss="analytic"``) is a Gaussian whose noise level is the
+# reconstructions' mean squared error (a calibrated decoder): the reconstruction term
+# then weighs as much as the images' noise warrants, and the two latents stay active.
 pipe = Pipeline([
     ("prep", make_preprocessing_pipeline(output_shape=32)),
     ("latent", GalaxyVAE(latent_dim=2, channels=(8, 16, 32), hidden_dim=64,

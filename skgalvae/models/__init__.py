@@ -7,16 +7,16 @@ All three are scikit-learn transformers with one interface: images in (``(n, h*w
 labels). This is the only package (with the study) that imports torch.
 """
 
-from ._autoencoder import GalaxyAutoencoder
 from . import _likelihoods
+from ._autoencoder import GalaxyAutoencoder
 from ._pca import EigengalaxyPCA
 from ._traversal import latent_traversal, traversal_effect
 from ._vae import GalaxyVAE
 from ._warnings import InactiveLatentWarning
 
 #: The ``loss`` options of :class:`GalaxyVAE` and :class:`GalaxyAutoencoder`, the default
-#: first: ``"gaussian"`` (learned noise level), ``"gaussian_pixel"`` (one per pixel),
-#: ``"analytic"`` (the batch's mean squared error), ``"mse"`` (fixed variance 1/2),
+#: first: ``"analytic"`` (sigma^2 = the batch's mean squared error), ``"gaussian"``
+#: (learned noise level), ``"gaussian_pixel"`` (one per pixel), ``"mse"`` (fixed 1/2),
 #: ``"bce"`` (Bernoulli). See the user guide, "The decoder likelihood".
 LIKELIHOODS = _likelihoods.LIKELIHOODS
 

@@ -55,7 +55,7 @@ class _ELBONet(NeuralNet):
     """``NeuralNet`` whose loss is the negative ELBO (or the reconstruction loss).
 
     The module's forward returns the terms of :func:`~skgalvae.models._nets.elbo_terms`;
-    ``get_loss`` returns ``mean(nll) + beta * mean(sum_j KL_j)`` per batch, records the
+    ``get_loss`` returns ``mean(nll) + beta * sum_j mean(KL_j)`` per batch, records the
     parts in the batch history (``train_recon``, ``train_kl``, ``train_kl_latents``,
     ``valid_*``) and raises :class:`FloatingPointError` on a non-finite loss.
     """
@@ -100,7 +100,17 @@ class _ELBONet(NeuralNet):
 
 
 class _EpochDiagnostics(Callback):
-    """Record the per-latent KL (mean over the epoch's batches) and the decoder noise."""
+    """Record the per-latent KL (mean over the epoch's batches) and the decoder noise.
+
+    Also flags the likelihood as fitting for the whole of training (validation
+    included), so that an ``"analytic"`` one uses each batch's optimal variance.
+    """
+
+    def on_train_begin(self, net, **kwargs):
+        net.module_.likelihood.fitting = True
+
+    def on_train_end(self, net, **kwargs):
+        net.module_.likelihood.fitting = False
 
     def on_epoch_end(self, net, **kwargs):
         batches = [b for b in net.history[-1, "batches"] if "train_kl_latents" in b]
@@ -109,7 +119,7 @@ class _EpochDiagnostics(Callback):
             kl = np.array([b["train_kl_latents"] for b in batches], float)
             net.history.record("train_kl_latents",
                                (sizes @ kl / sizes.sum()).round(6).tolist())
-        std = net.module_.likelihood.noise_std()
+        std = net.module_.likelihood.epoch_noise_std()
         if std is not None:
             net.history.record("decoder_std", float(np.mean(std)))
 
@@ -201,6 +211,7 @@ class BaseLatentModel(MeanLikelihoodScoreMixin, ClassNamePrefixFeaturesOutMixin,
             callbacks=callbacks,
             device=self.device_,
             verbose=int(self.verbose),
+            callbacks__print_log__keys_ignored=["train_kl_latents"],  # in history_
             torch_load_kwargs={"weights_only": False},
         )
 
@@ -251,7 +262,7 @@ class BaseLatentModel(MeanLikelihoodScoreMixin, ClassNamePrefixFeaturesOutMixin,
         if self.loss == "bce" and (X.min() < 0 or X.max() > 1):
             msg = (
                 f"loss='bce' needs pixel values in [0, 1]; X spans [{X.min():.3g}, "
-                f"{X.max():.3g}]. Scale the images (e.g. LogScaler) or use loss='gaussian'."
+                f"{X.max():.3g}]. Scale the images (e.g. LogScaler) or use loss='analytic'."
             )
             raise ValueError(msg)
         self.device_ = resolve_device(self.device)
@@ -321,7 +332,7 @@ class BaseLatentModel(MeanLikelihoodScoreMixin, ClassNamePrefixFeaturesOutMixin,
             f"{stds} (active needs > {ACTIVE_VARIANCE ** 0.5:.1f}) and KL {kls} nats on "
             f"the training images (beta={getattr(self, 'beta', None)}, "
             f"loss={self.loss!r}). Try "
-            + ("a calibrated likelihood (loss='gaussian'), " if self.loss == "mse" else "")
+            + ("a calibrated likelihood (loss='analytic'), " if self.loss == "mse" else "")
             + "a smaller beta, more epochs, or fewer latents."
         )
         warnings.warn(msg, InactiveLatentWarning, stacklevel=4)

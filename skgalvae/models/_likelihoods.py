@@ -59,6 +59,10 @@ class Likelihood(nn.Module):
         """Decoder noise standard deviation (a float, or an array per pixel); None."""
         return None
 
+    def epoch_noise_std(self):
+        """The noise level during the epoch just trained."""
+        return self.noise_std()
+
     def calibrate(self, mse):
         """Set a calibrated noise level from the training set's mean squared error."""
 
@@ -87,21 +91,28 @@ class GaussianLikelihood(Likelihood):
             value = torch.tensor(0.5 * math.log(0.5))
         else:
             value = torch.full((n_pixels,) if per_pixel else (), math.log(init_sigma))
+        #: the training batches' mean squared errors since the last epoch's end
+        self.epoch_mse = []
         if variance == "learned":
             self.log_sigma = nn.Parameter(value)
         else:
             self.register_buffer("log_sigma", value)
 
+    #: While True (set by the estimator for the whole of ``fit``, validation included),
+    #: an ``"analytic"`` likelihood uses each batch's own optimal variance; afterwards
+    #: the calibrated one of :meth:`calibrate`, so a galaxy's score does not depend on
+    #: its batch.
+    fitting = False
+
     def _log_sigma(self, recon, x):
-        if self.variance == "analytic" and self.training:
+        if self.variance == "analytic" and (self.training or self.fitting):
             # sigma^2 = batch MSE, the value that maximises the likelihood. Its gradient
             # term vanishes at the optimum (envelope theorem), so detaching it changes
-            # nothing but the cost; the running value serves evaluation.
+            # nothing but the cost.
             mse = (recon - x).detach().pow(2).mean().clamp_min(1e-8)
-            log_sigma = 0.5 * torch.log(mse)
-            with torch.no_grad():
-                self.log_sigma.mul_(0.9).add_(0.1 * log_sigma)
-            return log_sigma.clamp(*_LOG_SIGMA_RANGE)
+            if self.training:
+                self.epoch_mse.append(mse)
+            return (0.5 * torch.log(mse)).clamp(*_LOG_SIGMA_RANGE)
         return self.log_sigma.clamp(*_LOG_SIGMA_RANGE)
 
     def nll(self, recon, x):
@@ -120,7 +131,16 @@ class GaussianLikelihood(Likelihood):
         std = torch.exp(self.log_sigma.detach().clamp(*_LOG_SIGMA_RANGE)).cpu().numpy()
         return float(std) if std.ndim == 0 else std
 
+    def epoch_noise_std(self):
+        """The noise level of the epoch just trained (and reset the record)."""
+        if self.variance == "analytic" and self.epoch_mse:
+            std = float(torch.stack(self.epoch_mse).mean().sqrt())
+            self.epoch_mse = []
+            return std
+        return self.noise_std()
+
     def calibrate(self, mse):
+        self.epoch_mse = []
         if self.variance == "analytic":
             with torch.no_grad():
                 self.log_sigma.fill_(0.5 * math.log(max(float(mse), 1e-8)))
@@ -144,7 +164,7 @@ class BernoulliLikelihood(Likelihood):
 
 
 #: The ``loss`` options of the latent models, the default first.
-LIKELIHOODS = ("gaussian", "gaussian_pixel", "analytic", "mse", "bce")
+LIKELIHOODS = ("analytic", "gaussian", "gaussian_pixel", "mse", "bce")
 
 
 def make_likelihood(name, n_pixels, *, init_sigma=0.1):

@@ -114,7 +114,7 @@ class LatentNet(nn.Module):
     variational : bool
         A VAE samples ``z = mu + exp(logvar / 2) * eps`` in training; an autoencoder
         uses ``z = mu`` and returns a zero ``logvar`` (no KL term).
-    likelihood : str, default="gaussian"
+    likelihood : str, default="analytic"
         A ``loss`` option of :data:`~skgalvae.models._likelihoods.LIKELIHOODS`.
     init_sigma : float, default=0.1
         Starting noise level of a learned or analytic Gaussian likelihood.
@@ -126,7 +126,7 @@ class LatentNet(nn.Module):
     """
 
     def __init__(self, image_shape, latent_dim=2, channels=(4, 8, 16, 32, 64),
-                 kernel_size=3, hidden_dim=256, variational=True, likelihood="gaussian",
+                 kernel_size=3, hidden_dim=256, variational=True, likelihood="analytic",
                  init_sigma=0.1):
         super().__init__()
         self.image_shape = tuple(int(s) for s in image_shape)

@@ -13,9 +13,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 #: The ``--loss`` choices (the ``loss`` of the VAE and the autoencoder), default first.
-LOSSES = ("gaussian", "gaussian_pixel", "analytic", "mse", "bce")
+LOSSES = ("analytic", "gaussian", "gaussian_pixel", "mse", "bce")
 #: Default ``--loss``.
-DEFAULT_LOSS = "gaussian"
+DEFAULT_LOSS = "analytic"
 #: Default ``--channels``: convolution channels of the VAE and the autoencoder.
 DEFAULT_CHANNELS = (4, 8, 16, 32, 64)
 
