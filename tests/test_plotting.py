@@ -433,6 +433,19 @@ def test_plot_training_curves_panels_from_skorch_like_history():
     assert fig.axes[0].get_lines()[1].get_linestyle() == "--"
 
 
+def test_plot_training_curves_kl_per_latent_panel():
+    frame = pd.DataFrame({"epoch": [1, 2, 3], "train_loss": [3.0, 2.0, 1.5],
+                          "train_kl": [1.0, 2.0, 2.5], "train_kl_0": [1.0, 2.0, 2.5],
+                          "train_kl_1": [0.0, 0.0, 0.0], "decoder_std": [0.1, 0.05, 0.04]})
+    fig = plot_training_curves(frame)
+    assert [ax.get_ylabel() for ax in fig.axes] == ["loss", "KL divergence",
+                                                     "KL per latent"]
+    lines = fig.axes[2].get_lines()
+    assert [line.get_label() for line in lines] == ["train_kl_0", "train_kl_1"]
+    assert lines[0].get_color() != lines[1].get_color()
+    np.testing.assert_array_equal(lines[1].get_ydata(), [0, 0, 0])  # the collapsed one
+
+
 def test_plot_training_curves_inputs():
     frame = pd.DataFrame({"train_loss": [3.0, 2.0, 1.5]})
     fig = plot_training_curves(frame, logy=True)

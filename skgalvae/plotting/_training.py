@@ -1,5 +1,7 @@
 """Training curves from a per-epoch history table."""
 
+import re
+
 import numpy as np
 import pandas as pd
 
@@ -11,6 +13,7 @@ _PANELS = (
     ("loss", ("loss",)),
 )
 _SKIP = {"epoch", "dur", "lr"}
+_PER_LATENT = re.compile(r"train_kl_\d+")
 
 
 def _history_frame(history):
@@ -51,18 +54,26 @@ def _curve_columns(frame):
         and frame[c].notna().any()
     ]
     panels, used = {}, set()
+    per_latent = [c for c in numeric if _PER_LATENT.fullmatch(str(c))]
+    if per_latent:  # GalaxyVAE's train_kl_0, train_kl_1, ...: a collapsed latent shows
+        panels["KL per latent"] = per_latent
+        used.update(per_latent)
     for title, keys in _PANELS:
         cols = [c for c in numeric
                 if c not in used and any(k in str(c).lower() for k in keys)]
         if cols:
             panels[title] = cols
             used.update(cols)
-    order = [t for t in ("loss", "reconstruction", "KL divergence") if t in panels]
+    order = [t for t in ("loss", "reconstruction", "KL divergence", "KL per latent")
+             if t in panels]
     return {t: panels[t] for t in order}
 
 
 def _style(column):
     name = str(column).lower()
+    if _PER_LATENT.fullmatch(name):
+        return {"color": OKABE_ITO[int(name.rsplit("_", 1)[1]) % len(OKABE_ITO)],
+                "linestyle": "-"}
     if name.startswith("train"):
         return {"color": OKABE_ITO[0], "linestyle": "-"}
     if name.startswith(("valid", "val_", "test")):
@@ -75,7 +86,10 @@ def plot_training_curves(history, *, logy=False, fig=None):
 
     Columns whose name contains "loss" go in a "loss" panel; those containing "recon" in
     a "reconstruction" panel and "kl" in a "KL divergence" panel (the VAE's two terms
-    have different scales). Training columns (``train_*``) are solid, validation columns
+    have different scales); the KL of each latent (``train_kl_0``, ``train_kl_1``, ...,
+    in :attr:`GalaxyVAE.history_ <skgalvae.models.GalaxyVAE.history_>`) in a
+    "KL per latent" panel, one colour each, where a collapsed latent shows as a line
+    at 0. Training columns (``train_*``) are solid, validation columns
     (``valid_*``) dashed. Columns "epoch", "dur", "lr", booleans (skorch's ``*_best``),
     non-numeric ones and all-NaN ones (no validation split) are not plotted.
 
@@ -93,7 +107,7 @@ def plot_training_curves(history, *, logy=False, fig=None):
     Returns
     -------
     fig : Figure or SubFigure
-        The (sub)figure drawn in: one axes per panel present (1 to 3), one line per
+        The (sub)figure drawn in: one axes per panel present (1 to 4), one line per
         column, each axes with a legend of its column names.
 
     Examples

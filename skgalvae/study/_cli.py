@@ -67,10 +67,10 @@ def _add_study_options(parser, defaults, *, explicit_only=False):
                         help="side of the processed images, 8-150 (default "
                              f"{shown('image_size')})")
     parser.add_argument("--stretch", type=float, default=default("stretch"),
-                        help=f"LogScaler stretch in nanomaggies (default {shown('stretch')}, "
-                             "about the sky noise: the seed's log scaling); 5 or more is "
-                             "nearly linear, which separates spirals from ellipticals better "
-                             "with 2 latents (user guide, 'Choosing the intensity scaling')")
+                        help=f"LogScaler stretch in nanomaggies (default {shown('stretch')}: "
+                             "nearly linear, measured best for every model; 0.05, about the "
+                             "sky noise, is the seed's log scaling; user guide, 'Choosing "
+                             "the intensity scaling')")
     parser.add_argument("--epochs", type=int, default=default("epochs"),
                         help=f"maximum training epochs (default {shown('epochs')})")
     parser.add_argument("--loss", default=default("loss"), choices=LOSSES,

@@ -150,6 +150,13 @@ def _figures(run, stage_dir, log):
     return figures, models
 
 
+def _number(value, digits=3):
+    """``digits`` decimals; small values (reconstruction MSE ~1e-4) in 3 significant."""
+    if value != 0 and abs(value) < 0.01:
+        return f"{value:.3g}"
+    return f"{value:.{digits}f}"
+
+
 def _md_table(frame, digits=3):
     frame = frame.copy()
     if isinstance(frame.columns, pd.MultiIndex):
@@ -158,7 +165,7 @@ def _md_table(frame, digits=3):
     rule = "|---" * (len(frame.columns) + 1) + "|"
     lines = [head, rule]
     for idx, row in frame.iterrows():
-        cells = [f"{v:.{digits}f}" if isinstance(v, float) else str(v) for v in row]
+        cells = [_number(v, digits) if isinstance(v, float) else str(v) for v in row]
         lines.append(f"| {idx} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
@@ -240,7 +247,7 @@ def make_report(config, run, stage_dir, log):
     for title, frame in tables:
         md += ["", f"### {title}", "", _md_table(frame)]
         body.append(f"<h3>{html.escape(title)}</h3>"
-                    + frame.to_html(float_format=lambda v: f"{v:.3f}", border=0))
+                    + frame.to_html(float_format=_number, border=0))
     md += ["", "## Figures"]
     body.append("<h2>Figures</h2>")
     for title, rel, caption in figures:
