@@ -57,6 +57,18 @@ def test_study_writes_every_output(tiny_run):
     assert not list(out.glob(".stage-*"))  # no staging folder left behind
 
 
+def test_report_opens_with_findings_generated_from_the_tables(tiny_run):
+    report = (tiny_run / "report.md").read_text()
+    findings = report.split("## Findings (generated from the tables below)")[1]
+    findings = findings.split("## Tables")[0]
+    comp = pd.read_csv(tiny_run / "tables" / "model_comparison.csv", index_col=0)
+    diag = pd.read_csv(tiny_run / "tables" / "latent_diagnostics_vae.csv", index_col=0)
+    assert f"VAE: {int(diag['active'].sum())} of 2 latents active" in findings
+    r2 = comp.loc[[i for i in comp.index if i.startswith("R2 ")]].mean()
+    assert f"{r2['VAE']:.3f} against {r2['PCA']:.3f}" in findings
+    assert report.index("## Findings") < report.index("## Tables")
+
+
 def test_report_describes_the_population_not_its_own_command_line(tiny_run):
     # stage 1 ran with --stretch 5; a report run without it still says 5
     assert main(["report", "--out", str(tiny_run), "--quiet"]) == 0
