@@ -34,12 +34,14 @@ import numpy as np
 import pandas as pd
 import torch
 from sklearn.linear_model import LogisticRegression
-from sklearn.metrics import balanced_accuracy_score, roc_auc_score
+from sklearn.metrics import balanced_accuracy_score
 from sklearn.model_selection import train_test_split
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
+from skgalvae.analysis import ood_auroc
 from skgalvae.models import EigengalaxyPCA, GalaxyVAE, InactiveLatentWarning
+from skgalvae.study._diagnostics import ACTIVE_STD, kl_per_latent
 
 try:
     from _machine import machine_summary
@@ -75,16 +77,9 @@ def probe(Z_train, y_train, Z_test, y_test):
     return balanced_accuracy_score(y_test, clf.fit(Z_train, y_train).predict(Z_test))
 
 
-def merger_auroc(model, X_inliers, X_mergers):
-    s_in, s_out = model.score_samples(X_inliers), model.score_samples(X_mergers)
-    labels = np.r_[np.zeros(len(s_in)), np.ones(len(s_out))]
-    return roc_auc_score(labels, -np.r_[s_in, s_out])
-
-
 def diagnostics(vae, X):
     mu, std = vae.encode(X)
-    kl = (0.5 * (mu**2 + std**2 - 1 - np.log(std**2))).mean(0)
-    return mu.std(0), kl
+    return mu.std(0), kl_per_latent(mu, std)
 
 
 def main():
@@ -125,11 +120,11 @@ def main():
         row = {"fit_s": time.perf_counter() - start,
                "spiral/elliptical bal. acc.": probe(model.transform(X_tr), y_tr,
                                                     model.transform(X_te), y_te),
-               "merger AUROC": merger_auroc(model, X_te, mergers),
+               "merger AUROC": ood_auroc(model, X_te, mergers),
                "held-out MSE": float(np.mean((model.reconstruct(X_te) - X_te) ** 2))}
         if isinstance(model, GalaxyVAE):
             std, kl = diagnostics(model, X_te)
-            row["n_active"] = int((std > 0.1).sum())
+            row["n_active"] = int((std > ACTIVE_STD).sum())
             row["min std"], row["min KL"] = float(std.min()), float(kl.min())
             row["epochs"] = model.n_epochs_
             row["warned"] = any(issubclass(w.category, InactiveLatentWarning)

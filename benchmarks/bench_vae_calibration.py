@@ -37,6 +37,7 @@ from skgalvae.analysis import class_distributions, ood_auroc_table, property_sco
 from skgalvae.models import EigengalaxyPCA, GalaxyVAE, InactiveLatentWarning, traversal_effect
 from skgalvae.study import run_stage
 from skgalvae.study._analyse import correlation_columns
+from skgalvae.study._diagnostics import ACTIVE_STD, kl_per_latent
 from skgalvae.study._population import load_stage_data
 from skgalvae.study._split import study_sets
 
@@ -90,9 +91,9 @@ def evaluate(model, images, catalog, sets, seed):
     row.update({f"AUROC {k}": float(v) for k, v in auroc.items()})
     if isinstance(model, GalaxyVAE):
         mean, std = model.encode(X_test)
-        kl = (0.5 * (mean**2 + std**2 - 1 - np.log(std**2))).mean(0)
+        kl = kl_per_latent(mean, std)
         row.update({"min std": float(mean.std(0).min()), "min KL": float(kl.min()),
-                    "n_active": int((mean.std(0) > 0.1).sum()),
+                    "n_active": int((mean.std(0) > ACTIVE_STD).sum()),
                     "sigma": float(np.mean(model.noise_std_)),
                     "epochs": model.n_epochs_})
     row["min traversal"] = float(traversal_effect(model)["relative"].min())

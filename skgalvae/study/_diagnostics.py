@@ -3,11 +3,13 @@
 import numpy as np
 import pandas as pd
 
+from ..models._base import ACTIVE_VARIANCE
+
 #: Values each latent takes in the traversal whose effect is measured.
 TRAVERSAL_VALUES = np.linspace(-2, 2, 7)
-#: A latent is active when the std of its posterior mean over galaxies exceeds this
-#: (variance > 0.01, Burda, Grosse & Salakhutdinov 2016).
-ACTIVE_STD = 0.1
+#: A latent is active when the std of its posterior mean over galaxies exceeds this:
+#: the models' own test (variance > 0.01, Burda, Grosse & Salakhutdinov 2016).
+ACTIVE_STD = float(np.sqrt(ACTIVE_VARIANCE))
 
 
 def kl_per_latent(mean, std):

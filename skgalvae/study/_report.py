@@ -29,6 +29,7 @@ from ..plotting import (  # noqa: E402
     plot_reconstructions,
     plot_training_curves,
 )
+from ._diagnostics import ACTIVE_STD  # noqa: E402
 from ._population import load_stage_data  # noqa: E402
 from ._split import CLEAN_CLASSES, study_sets  # noqa: E402
 from ._train import load_models  # noqa: E402
@@ -248,7 +249,7 @@ def _findings(run, models):
             continue
         diag = pd.read_csv(path, index_col=0)
         text = (f"{spec.name}: {int(diag['active'].sum())} of {len(diag)} latents active "
-                f"(posterior-mean std > 0.1 on held-out galaxies; smallest std "
+                f"(posterior-mean std > {ACTIVE_STD:g} on held-out galaxies; smallest std "
                 f"{diag['posterior_mean_std'].min():.2f}")
         if diag["kl_nats"].notna().any():
             text += f", smallest KL {diag['kl_nats'].min():.2f} nats"
