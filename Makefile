@@ -16,7 +16,7 @@ $(BIN)/python:
 venv: $(BIN)/python
 
 demo: venv
-	$(BIN)/python -m pip install --quiet -e .
+	$(BIN)/python -m pip install --quiet -e ".[all]"
 	$(BIN)/python -m skgalvae study --out results
 
 test: venv
@@ -24,7 +24,7 @@ test: venv
 	$(BIN)/python -m pytest -n 2
 
 docs: venv
-	$(BIN)/python -m pip install --quiet -e ".[docs]"
+	$(BIN)/python -m pip install --quiet -e ".[all,docs]"
 	$(MAKE) -C docs html SPHINXBUILD=$(abspath $(BIN))/sphinx-build
 
 lint: venv

@@ -11,6 +11,7 @@ from sklearn.model_selection import KFold
 from sklearn.neighbors import KNeighborsClassifier, KNeighborsRegressor
 
 from skgalvae.analysis import (
+    EmptyPropertyWarning,
     class_distributions,
     disentanglement_scores,
     ground_truth_recovery,
@@ -147,6 +148,25 @@ def test_groups_keep_copies_in_one_fold():
         ids, counts = np.unique(seen, return_counts=True)
         assert (counts == 2).all()  # both copies in training, never split
         assert len(ids) == 40
+
+
+def test_all_nan_property_warns_naming_it(latents_and_catalog):
+    Z, catalog = latents_and_catalog
+    catalog = catalog.assign(sSFR=np.nan, few=np.nan)
+    catalog.loc[[0, 1], "few"] = [1.0, 2.0]
+    with pytest.warns(EmptyPropertyWarning) as record:
+        table = latent_correlations(Z, catalog, ["R50", "sSFR", "few"], n_bootstrap=0)
+    messages = [str(w.message) for w in record]
+    assert len(messages) == 2
+    assert "'sSFR' has no finite value (all NaN) in 150 rows" in messages[0]
+    assert "'few' has only 2 finite value(s)" in messages[1]
+    assert table.loc["sSFR", "r"].isna().all() and (table.loc["sSFR", "n"] == 0).all()
+    assert np.isfinite(table.loc["R50", "r"]).all()
+    with pytest.warns(EmptyPropertyWarning, match="property_scores: catalog column 'sSFR'"):
+        scores = property_scores(Z, None, catalog, ["R50", "sSFR"], cv=3, random_state=0,
+                                 regressor=LinearRegression(), linear=False)
+    assert scores.loc["sSFR", "r2"].isna().all()
+    assert (scores.loc["R50", "r2"] > 0.5).all()
 
 
 def test_property_scores_errors(latents_and_catalog):

@@ -1,9 +1,15 @@
 """Tests of the download helper and the fetchers, offline: a local HTTP server and a
 fake SkyView / VizieR client stand in for the internet."""
 
+import gzip
 import hashlib
 import http.server
+import inspect
+import subprocess
+import sys
+import textwrap
 import threading
+import warnings
 from functools import partial
 
 import numpy as np
@@ -21,7 +27,12 @@ from skgalvae.datasets import (
     fetch_sdss_cutouts,
     fetch_seed_sample,
 )
-from skgalvae.datasets._download import download_file, download_many
+from skgalvae.datasets._download import (
+    IncompleteDownloadError,
+    UnverifiedDownloadWarning,
+    download_file,
+    download_many,
+)
 from skgalvae.datasets._skyview import cutout_name
 
 from .conftest import shared_data
@@ -100,11 +111,18 @@ def test_checksum_mismatch_raises_and_keeps_nothing(server, tmp_path):
 
 
 def test_interrupted_download_leaves_no_partial_file(server, tmp_path):
+    # the server announces Content-Length N, sends N/2 and hangs up; no hash is known
     server.files["/big.bin"] = PAYLOAD
     server.truncate.add("/big.bin")
-    with pytest.raises(Exception):  # noqa: B017 (requests' ChunkedEncodingError)
-        download_file(f"{server.url}/big.bin", tmp_path / "big.bin", retries=0)
-    assert list(tmp_path.iterdir()) == []
+    with pytest.raises(IncompleteDownloadError,
+                       match=rf"big\.bin.*announced {len(PAYLOAD)} \(Content-Length\)"
+                       ".*closed early") as err:
+        download_file(f"{server.url}/big.bin", tmp_path / "big.bin", retries=1,
+                      backoff=0)
+    assert f"{server.url}/big.bin" in str(err.value)
+    assert isinstance(err.value, OSError)  # retried like the network errors
+    assert len(server.requests) == 2  # one retry
+    assert list(tmp_path.iterdir()) == []  # nothing under the final name
 
 
 def test_retries_with_backoff(server, tmp_path):
@@ -300,3 +318,148 @@ def test_fetch_sdss_cutout_from_skyview(tmp_path):
 def test_fetch_gz2_stripe82_from_github(tmp_path):
     gz2 = fetch_gz2_catalog(sample="stripe82", data_home=tmp_path, verbose=0)
     assert gz2.shape == (19761, 228)
+
+
+# ------------------------------------------------------------ registry and hashes
+def test_every_registry_entry_has_a_sha256_or_is_marked_unverified():
+    _catalogs.check_registry()
+    for key, entry in _catalogs.REGISTRY.items():
+        if entry["known_hash"] is None:
+            assert entry["verified"] is False, key
+        else:
+            assert entry["known_hash"].startswith("sha256:"), key
+            assert len(entry["known_hash"]) == len("sha256:") + 64, key
+    with pytest.raises(ValueError, match="'mystery'.*no known_hash"):
+        _catalogs.check_registry({"mystery": {"url": "u", "filename": "f",
+                                              "known_hash": None}})
+    with pytest.raises(ValueError, match="'short'.*64"):
+        _catalogs.check_registry({"short": {"url": "u", "filename": "f",
+                                            "known_hash": "sha256:abc"}})
+    # the fetchers of the unverified files say so in their docstrings
+    for fetcher in (fetch_gz2_catalog, fetch_gswlc, fetch_seed_sample):
+        doc = " ".join(inspect.getdoc(fetcher).split())
+        assert "unverified" in doc.lower() and "integrity is not checked" in doc, fetcher
+
+
+GZ2_TINY = (b"ra,dec,t01_smooth_or_features_a01_smooth_fraction\n"
+            b"10.0,0.5,0.7\n11.0,0.6,0.2\n")
+
+
+def test_unverified_download_warns_that_integrity_is_not_checked(server, tmp_path,
+                                                                  monkeypatch):
+    body = gzip.compress(GZ2_TINY)
+    server.files["/gz2_hart16.csv.gz"] = body
+    entry = dict(_catalogs.REGISTRY["gz2_hart16"], url=f"{server.url}/gz2_hart16.csv.gz")
+    monkeypatch.setitem(_catalogs.REGISTRY, "gz2_hart16", entry)
+    with pytest.warns(UnverifiedDownloadWarning,
+                      match=r"'gz2_hart16\.csv\.gz'.*integrity is not checked") as rec:
+        gz2 = fetch_gz2_catalog(data_home=tmp_path, verbose=0)
+    assert issubclass(rec[0].category, UserWarning)
+    assert "gz2_hart16" in str(rec[0].message) and "known_hash" in str(rec[0].message)
+    assert gz2.shape == (2, 3)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # served from the cache: no new download
+        fetch_gz2_catalog(data_home=tmp_path, verbose=0)
+        # a known hash checks the file: no warning either
+        fetch_gz2_catalog(data_home=tmp_path / "other", known_hash=_sha(body), verbose=0)
+    assert server.requests == ["/gz2_hart16.csv.gz"] * 2
+
+
+# ------------------------------------------------------- optional dependencies
+def test_datasets_and_io_import_without_the_optional_packages():
+    code = textwrap.dedent("""
+        import sys, tempfile
+        for name in ("galsim", "pooch", "requests", "astroquery"):
+            sys.modules[name] = None  # as if not installed: importing it fails
+        import skgalvae.datasets, skgalvae.io
+        from skgalvae.datasets import (fetch_gz2_catalog, fetch_rcsed,
+                                       fetch_sdss_cutouts, load_sdss_sample,
+                                       make_galaxies)
+        assert load_sdss_sample().images.shape == (100, 150, 150)
+        home = tempfile.mkdtemp()
+        calls = {
+            "galsim": lambda: make_galaxies(2),
+            "pooch": lambda: fetch_gz2_catalog(data_home=home, verbose=0),
+            "astroquery": lambda: fetch_rcsed(data_home=home, verbose=0),
+            "astroquery ": lambda: fetch_sdss_cutouts([[1.0, 2.0]], data_home=home),
+        }
+        for name, call in calls.items():
+            try:
+                call()
+            except ImportError as exc:
+                print(name.strip(), "|", exc)
+            else:
+                raise SystemExit(f"no ImportError for {name}")
+    """)
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True,
+                            text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    lines = dict(line.split(" | ", 1) for line in result.stdout.strip().splitlines()
+                 if " | " in line)
+    assert "make_galaxies" in lines["galsim"] and 'pip install "skgalvae[simulate]"' \
+        in lines["galsim"]
+    for name in ("pooch", "astroquery"):
+        assert 'pip install "skgalvae[fetch]"' in lines[name] and name in lines[name]
+    assert len(result.stdout.strip().splitlines()) == 4
+
+
+# --------------------------------------------------------- parameter validation
+def _constraints(func):
+    """The constraints dict sklearn's validate_params closed over for ``func``."""
+    cells = [c.cell_contents for c in func.__closure__ or ()]
+    dicts = [c for c in cells if isinstance(c, dict)]
+    assert len(dicts) == 1, f"{func.__name__} is not decorated with validate_params"
+    return dicts[0]
+
+
+def test_public_functions_constrain_every_parameter():
+    import skgalvae.datasets
+    import skgalvae.io
+
+    functions = [getattr(skgalvae.datasets, n) for n in skgalvae.datasets.__all__]
+    functions += [skgalvae.io.read_fits_image, skgalvae.io.check_fits_files]
+    for func in functions:
+        params = set(inspect.signature(inspect.unwrap(func)).parameters)
+        assert set(_constraints(func)) == params, func.__name__
+
+
+@pytest.mark.parametrize("call, culprit", [
+    (lambda: fetch_gz2_catalog(sample="dr17"), "sample"),
+    (lambda: fetch_gz2_catalog(sample="stripe82", retries=-1), "retries"),
+    (lambda: fetch_gz2_catalog(known_hash=123), "known_hash"),
+    (lambda: fetch_gswlc(verbose="loud"), "verbose"),
+    (lambda: fetch_rcsed(row_limit=0), "row_limit"),
+    (lambda: fetch_rcsed(columns="Age"), "columns"),
+    (lambda: fetch_sdss_cutouts([[1.0, 2.0]], size=0), "size"),
+    (lambda: fetch_sdss_cutouts([[1.0, 2.0]], pixel_scale=-1.0), "pixel_scale"),
+    (lambda: fetch_sdss_cutouts([[1.0, 2.0]], backoff=-1), "backoff"),
+    (lambda: fetch_seed_sample(n_samples=0), "n_samples"),
+    (lambda: fetch_seed_sample(selection="smooth"), "selection"),
+    (lambda: fetch_seed_sample(max_sep=-2.0), "max_sep"),
+    (lambda: _catalogs.read_gz2_table(3), "path"),
+    (lambda: _catalogs.read_gswlc(None), "path"),
+])
+def test_fetcher_parameters_are_validated_before_any_download(call, culprit):
+    from sklearn.utils._param_validation import InvalidParameterError
+
+    with pytest.raises(InvalidParameterError, match=f"'{culprit}' parameter") as err:
+        call()
+    assert isinstance(err.value, ValueError)
+
+
+def test_crossmatch_parameters_are_validated():
+    import astropy.units as u
+
+    from skgalvae.datasets import crossmatch
+
+    a = pd.DataFrame({"ra": [1.0], "dec": [2.0]})
+    with pytest.raises(ValueError, match="'how' parameter"):
+        crossmatch(a, a, how="outer")
+    with pytest.raises(ValueError, match="'max_sep' parameter"):
+        crossmatch(a, a, max_sep=-1.0)
+    with pytest.raises(ValueError, match="max_sep must be a non-negative angle"):
+        crossmatch(a, a, max_sep=2 * u.kpc)
+    with pytest.raises(ValueError, match="columns_a must be a pair"):
+        crossmatch(a, a, columns_a=("ra",))
+    with pytest.raises(ValueError, match="suffixes must be a pair"):
+        crossmatch(a, a, suffixes=("", 1))

@@ -156,3 +156,35 @@ def test_loader_sklearn_api_checks():
         check_get_params_invariance("FITSLoader", est)
         check_set_params("FITSLoader", est)
     assert clone(FITSLoader(hdu=1)).hdu == 1
+
+
+def test_a_directory_is_named_as_such(tmp_path, bad_files):
+    folder = tmp_path / "cutouts"
+    folder.mkdir()
+    with pytest.raises(FITSReadError, match="is a directory, not a FITS file") as err:
+        read_fits_image(folder)
+    assert str(folder) in str(err.value) and ".fits" in str(err.value)
+    assert "does not exist" not in str(err.value)
+    with pytest.raises(FITSReadError, match="is a directory") as err:
+        FITSLoader().fit([str(folder)])
+    assert str(folder) in str(err.value)
+    loader = FITSLoader(on_error="nan").fit([bad_files["good"]])
+    with pytest.warns(UserWarning, match="is a directory, not a FITS file"):
+        out = loader.transform([bad_files["good"], str(folder)])
+    assert np.isnan(out[1]).all() and np.isfinite(out[0]).all()
+    table = check_fits_files([str(folder)])
+    assert table.reason.str.contains("is a directory").all()
+
+
+@pytest.mark.parametrize("call, culprit", [
+    (lambda p: read_fits_image(p, hdu=-1), "hdu"),
+    (lambda p: read_fits_image(p, fill_value="zero"), "fill_value"),
+    (lambda p: read_fits_image(None), "path"),
+    (lambda p: check_fits_files([p], n_jobs="2"), "n_jobs"),
+    (lambda p: check_fits_files([p], hdu=1.5), "hdu"),
+])
+def test_io_function_parameters_are_validated(bad_files, call, culprit):
+    from sklearn.utils._param_validation import InvalidParameterError
+
+    with pytest.raises(InvalidParameterError, match=f"'{culprit}' parameter"):
+        call(bad_files["good"])

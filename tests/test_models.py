@@ -6,6 +6,8 @@ this fast.
 """
 
 import pickle
+import re
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -17,7 +19,9 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import balanced_accuracy_score
 from sklearn.model_selection import GridSearchCV, train_test_split
 from sklearn.pipeline import Pipeline
-from skorch.callbacks import Callback
+from sklearn.utils._param_validation import InvalidParameterError
+from skorch.callbacks import Callback, EarlyStopping
+from skorch.exceptions import DeviceWarning
 from threadpoolctl import threadpool_limits
 
 from skgalvae.models import (
@@ -26,10 +30,11 @@ from skgalvae.models import (
     GalaxyAutoencoder,
     GalaxyVAE,
     InactiveLatentWarning,
+    UndertrainedWarning,
     latent_traversal,
     traversal_effect,
 )
-from skgalvae.models._base import BaseLatentModel
+from skgalvae.models._base import BaseLatentModel, _blame_scale
 from skgalvae.preprocessing import LogScaler, Resizer
 
 SMALL = {"channels": (8, 16), "hidden_dim": 64, "batch_size": 32}
@@ -196,6 +201,7 @@ def test_small_images_warn_and_use_dense_network():
 
 
 # ---------------------------------------------------------------- shapes and interface
+@pytest.mark.filterwarnings("ignore::skgalvae.models.UndertrainedWarning")  # 1 batch
 @pytest.mark.parametrize("shape, channels", [((50, 50), (4, 8, 16)),
                                              ((64, 48), (4, 8, 16)),
                                              ((100, 100), (4, 8, 16)),
@@ -305,6 +311,7 @@ def test_early_stopping(two_pop):
     assert vae.n_epochs_ == 3
 
 
+@pytest.mark.filterwarnings("ignore::skgalvae.models.UndertrainedWarning")  # 1 batch
 def test_device_auto_resolves_to_cpu(two_pop):
     if torch.cuda.is_available():
         pytest.skip("a GPU is visible")
@@ -551,3 +558,220 @@ def test_traversal_effect_flags_a_dead_latent(fitted_vae, pca_data):
     expected = 4 * np.sqrt(pca.explained_variance_) * np.abs(pca.components_).mean(1)
     np.testing.assert_allclose(traversal_effect(pca)["effect"], expected, rtol=1e-4)
 
+
+# ---------------------------------------------------------------- hardening
+@pytest.mark.filterwarnings("ignore::skgalvae.models.InactiveLatentWarning")
+@pytest.mark.parametrize("device", ["cuda", "cuda:0", "mps"])
+def test_unavailable_device_raises_before_any_work(device, two_pop):
+    if torch.cuda.is_available() or (device == "mps" and torch.backends.mps.is_available()):
+        pytest.skip(f"{device} is available here")
+    name = "MPS" if device == "mps" else "CUDA"
+    # the device is checked before the data: the NaN images are never looked at
+    bad = np.full((4, 16, 16), np.nan, np.float32)
+    vae = GalaxyVAE(max_epochs=1, device=device, **SMALL)
+    with pytest.raises(ValueError, match=rf"device='{device}' asks for .*{name}.* not "
+                                         r"available.*device='cpu'"):
+        vae.fit(bad)
+    assert not hasattr(vae, "net_") and not hasattr(vae, "device_")
+    X = two_pop[0][:40]
+    vae = GalaxyVAE(max_epochs=2, random_state=0, **SMALL).fit(X)
+    Z = vae.transform(X)
+    with pytest.raises(ValueError, match=rf"device='{device}' asks for .*{name}"):
+        vae.to_device(device)
+    assert vae.device_ == "cpu" and str(vae.net_.device) == "cpu"  # nothing moved
+    np.testing.assert_array_equal(Z, vae.transform(X))
+
+
+@pytest.mark.filterwarnings("ignore::skgalvae.models.InactiveLatentWarning")
+@pytest.mark.filterwarnings("ignore:Requested to load data to CUDA")  # skorch's 2nd
+def test_gpu_trained_model_unpickles_onto_the_cpu(two_pop):
+    if torch.cuda.is_available():
+        pytest.skip("a GPU is visible")
+    X = two_pop[0][:40]
+    vae = GalaxyVAE(max_epochs=2, random_state=0, **SMALL).fit(X)
+    Z = vae.transform(X)
+    vae.device_ = vae.net_.device = "cuda"  # as if trained on a GPU
+    with pytest.warns(DeviceWarning, match=r"\(cuda\) is not available"):  # to the CPU
+        clone = pickle.loads(pickle.dumps(vae))
+    assert clone.device_ == "cpu"
+    np.testing.assert_array_equal(Z, clone.transform(X))
+
+
+@pytest.mark.parametrize("fraction, n, counts, advice", [
+    (0.99, 20, "leaves 0 training and 20 validation images", r"in \(0.05, 0.9\]"),
+    (0.9, 20, "leaves 2 training and 18 validation", None),  # the largest that works
+    (0.95, 20, "leaves 1 training and 19 validation images", r"in \(0.05, 0.9\]"),
+    (0.05, 20, "leaves 19 training and 1 validation images", r"in \(0.05, 0.9\]"),
+    (0.5, 3, "leaves 1 training and 2 validation images", "validation_fraction=None"),
+])
+def test_validation_fraction_must_leave_two_images_each_side(fraction, n, counts, advice):
+    X = np.random.default_rng(0).random((n, 16, 16), dtype=np.float32)
+    vae = GalaxyVAE(max_epochs=1, validation_fraction=fraction, random_state=0, **SMALL)
+    if advice is None:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", InactiveLatentWarning)
+            warnings.simplefilter("ignore", UndertrainedWarning)  # 2 training images
+            vae.fit(X)
+        train, valid = vae._split(n, np.random.RandomState(0))
+        assert (len(train), len(valid)) == (2, 18)
+        assert np.isfinite(vae.history_["valid_loss"]).all()
+        return
+    with pytest.raises(ValueError, match=rf"validation_fraction={fraction} of {n} images "
+                                         rf"{counts}; each needs at least 2.*{advice}"):
+        vae.fit(X)
+    assert not hasattr(vae, "net_")
+
+
+@pytest.mark.filterwarnings("ignore::skgalvae.models.InactiveLatentWarning")
+@pytest.mark.filterwarnings("ignore::skgalvae.models.UndertrainedWarning")
+def test_auto_validation_fraction_skips_validation_on_tiny_data():
+    assert GalaxyVAE().validation_fraction == "auto"
+    assert GalaxyAutoencoder().validation_fraction == "auto"
+    model = GalaxyVAE()
+    rng = np.random.RandomState(0)
+    assert [len(part) for part in model._split(10, rng)] == [10, 0]  # 1 would validate
+    assert [len(part) for part in model._split(11, rng)] == [9, 2]
+    assert [len(part) for part in model._split(200, rng)] == [180, 20]
+    X = np.random.default_rng(0).random((6, 16, 16), dtype=np.float32)
+    vae = GalaxyVAE(max_epochs=2, random_state=0, **SMALL).fit(X)
+    assert vae.history_["valid_loss"].isna().all() and vae.n_epochs_ == 2
+
+
+def test_diverged_fit_on_unscaled_data_blames_the_scale_first():
+    rng = np.random.default_rng(0)
+    X = (rng.random((8, 16, 16)) * 1e30).astype(np.float32)  # squares overflow float32
+    vae = GalaxyVAE(max_epochs=2, random_state=0, validation_fraction=None, **SMALL)
+    with pytest.raises(FloatingPointError) as info:
+        vae.fit(X)
+    msg = str(info.value)
+    assert "max |x| = 1e+30" in msg and "far from the [0, 1] range" in msg
+    assert "LogScaler" in msg and "StandardScaler" in msg
+    assert msg.index("Scale X first") < msg.index("Lower lr")  # the scale first
+    assert not hasattr(vae, "net_")
+    # on data of the usual scale, the divergence error keeps its lr advice
+    exc = FloatingPointError("The training loss became nan ... Lower lr (e.g. by 10x)")
+    assert _blame_scale(exc, np.ones((2, 4), np.float32), 1e-3) is exc
+    assert _blame_scale(exc, np.full((2, 4), 999.0, np.float32), 1e-3) is exc
+    blamed = _blame_scale(exc, np.full((2, 4), -2e3, np.float32), 1e-3)
+    assert "max |x| = 2e+03" in str(blamed) and "(now 0.001)" in str(blamed)
+
+
+@pytest.mark.filterwarnings("ignore::skgalvae.models.InactiveLatentWarning")
+def test_single_batch_fit_warns_undertrained(two_pop):
+    X = two_pop[0][:20]
+    with pytest.warns(UndertrainedWarning, match=r"single gradient step: 1 batch of 20 "
+                                                 r"training images.*max_epochs=1, "
+                                                 r"batch_size=32.*Raise max_epochs"):
+        vae = GalaxyVAE(max_epochs=1, validation_fraction=None, random_state=0,
+                        **SMALL).fit(X)
+    assert vae.n_epochs_ == 1  # fitted, with the warning
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UndertrainedWarning)
+        GalaxyVAE(max_epochs=2, validation_fraction=None, random_state=0, **SMALL).fit(X)
+        GalaxyVAE(max_epochs=1, validation_fraction=None, random_state=0,
+                  **{**SMALL, "batch_size": 10}).fit(X)
+
+
+@pytest.mark.filterwarnings("ignore::skgalvae.models.InactiveLatentWarning")
+def test_fit_stopped_inside_an_epoch_warns_undertrained(two_pop):
+    class StopMidEpoch(EarlyStopping):
+        """Ends training inside epoch 2, the way skorch lets EarlyStopping stop."""
+
+        def on_epoch_end(self, net, **kwargs):
+            pass
+
+        def on_batch_end(self, net, training=False, **kwargs):
+            if training and len(net.history) == 2:
+                self.misses_ = self.patience
+                raise KeyboardInterrupt
+
+    X = two_pop[0][:60]
+    vae = GalaxyVAE(max_epochs=5, random_state=0, callbacks=[StopMidEpoch()], **SMALL)
+    with pytest.warns(UndertrainedWarning, match=r"stopped inside epoch 2 of max_epochs=5"
+                                                 r".*train_loss and valid_loss NaN.*"
+                                                 r"on_epoch_end"):
+        vae.fit(X)
+    assert vae.n_epochs_ == 2 and vae.history_["train_loss"].isna().tolist() == [False, True]
+    assert np.isfinite(vae.transform(X)).all()
+
+
+@pytest.mark.filterwarnings("ignore::skgalvae.models.InactiveLatentWarning")
+def test_early_stopping_at_an_epoch_end_does_not_warn(two_pop):
+    X = two_pop[0][:60]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UndertrainedWarning)
+        vae = GalaxyVAE(max_epochs=20, patience=2, lr=1e-12, random_state=0,
+                        **SMALL).fit(X)
+    assert vae.n_epochs_ == 3 and np.isfinite(vae.history_["valid_loss"]).all()
+
+
+def test_undertrained_warning_is_exported():
+    from sklearn.exceptions import ConvergenceWarning
+
+    import skgalvae.models
+
+    assert "UndertrainedWarning" in skgalvae.models.__all__
+    assert issubclass(UndertrainedWarning, ConvergenceWarning)
+    assert issubclass(UndertrainedWarning, UserWarning)
+
+
+@pytest.mark.parametrize("scale", [3e19, 1e38, 1e-25])
+@pytest.mark.parametrize("incremental", [False, True])
+def test_pca_on_extreme_float32_scales_stays_finite(scale, incremental):
+    base = np.random.default_rng(0).random((30, 8, 8))
+    X = (base * scale).astype(np.float32)
+    ref = EigengalaxyPCA(n_components=3, incremental=incremental).fit(base)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)  # no overflow escapes
+        model = EigengalaxyPCA(n_components=3, incremental=incremental).fit(X)
+        Z = model.transform(X)
+        rec = model.inverse_transform(Z)
+        scores = model.score_samples(X)
+        score = model.score(X)
+        sample = model.sample(2, random_state=0)
+    np.testing.assert_allclose(model.explained_variance_ratio_,
+                               ref.explained_variance_ratio_, rtol=1e-4)
+    assert Z.dtype == rec.dtype == sample.dtype == np.float32
+    np.testing.assert_allclose(Z / scale, ref.transform(base), atol=1e-5)
+    np.testing.assert_allclose(rec / scale, ref.reconstruct(base), atol=1e-5)
+    # the log-likelihood of x * scale is that of x minus n_features * log(scale)
+    np.testing.assert_allclose(scores, ref.score_samples(base) - 64 * np.log(scale),
+                               rtol=1e-6)
+    assert score == pytest.approx(scores.mean()) and np.isfinite(sample).all()
+
+
+def test_pca_on_data_beyond_float64_range_raises():
+    base = np.random.default_rng(0).random((30, 8, 8))
+    for scale, text in [(1e200, "1e+200"), (1e-200, "1e-200")]:
+        with pytest.raises(ValueError, match=rf"max \|x\| = {re.escape(text)}.*float64.*"
+                                             r"Divide the "
+                                             r"images by a constant"):
+            EigengalaxyPCA(n_components=3).fit(base * scale)
+    model = EigengalaxyPCA(n_components=3).fit(base)
+    with pytest.raises(ValueError, match=r"max \|x\| = 1e\+200"):
+        model.transform(base * 1e200)
+
+
+def test_traversal_parameters_are_validated(pca_data):
+    pca = EigengalaxyPCA(n_components=3).fit(pca_data[0])
+    for kwargs, name in [({"model": object()}, "model"), ({"dims": 1.5}, "dims"),
+                         ({"dims": "a"}, "dims"), ({"values": "abc"}, "values"),
+                         ({"base": 3.0}, "base")]:
+        call = {"model": pca, **kwargs}
+        with pytest.raises(InvalidParameterError, match=f"'{name}' parameter of "
+                                                        f"latent_traversal"):
+            latent_traversal(**call)
+    with pytest.raises(InvalidParameterError, match="'model' parameter of traversal_effect"):
+        traversal_effect(PCA(n_components=2).fit(pca_data[0].reshape(120, -1)).components_)
+    with pytest.raises(InvalidParameterError, match="'values' parameter of traversal_effect"):
+        traversal_effect(pca, values=1.0)
+    assert latent_traversal(pca, dims=1, values=[0.0]).shape == (1, 1, 16, 16)
+    assert latent_traversal(pca, dims=[-1], values=[0.0]).shape == (1, 1, 16, 16)
+    with pytest.raises(ValueError, match=r"dims must be latent indices in \[-3, 3\)"):
+        latent_traversal(pca, dims=[3])
+    with pytest.raises(ValueError, match="values must be one or more finite numbers"):
+        latent_traversal(pca, values=[])
+    with pytest.raises(ValueError, match="values must be one or more finite numbers"):
+        latent_traversal(pca, values=[0.0, np.nan])
+    with pytest.raises(ValueError, match="base must be 3 finite numbers"):
+        latent_traversal(pca, base=[0.0, np.inf, 0.0])

@@ -141,8 +141,11 @@ def test_plot_reconstructions_bad_input(rng):
         plot_reconstructions(X, X[:5])
     with pytest.raises(ValueError, match="reconstructions"):
         plot_reconstructions(X, rng.random((6, 8 * 8)))
-    with pytest.raises(ValueError, match="n must"):
+    with pytest.raises(ValueError, match=r"The 'n' parameter of plot_reconstructions "
+                       r"must be an int in the range \[1, inf\) or None. Got 0"):
         plot_reconstructions(X, X, n=0)
+    # n=None shows every galaxy.
+    assert len(plot_reconstructions(X, X, n=None).axes) == 12
 
 
 def test_plot_eigengalaxies_titles_and_centred_colours(rng):
@@ -193,6 +196,27 @@ def test_plot_latent_traversal_flat_and_dims(rng):
 def test_plot_latent_traversal_bad_input(rng, grid_shape, kwargs, match):
     with pytest.raises(ValueError, match=match):
         plot_latent_traversal(rng.random(grid_shape), **kwargs)
+
+
+@pytest.mark.parametrize(
+    ("func", "kwargs", "message"),
+    [
+        (plot_images, {"stretch": "cubic"},
+         r"The 'stretch' parameter of plot_images must be a str among .*'asinh'.* or "
+         r"None. Got 'cubic' instead."),
+        (plot_images, {"ncols": 0},
+         r"The 'ncols' parameter of plot_images must be an int in the range \[1, inf\)"),
+        (plot_images, {"origin": "top"}, r"The 'origin' parameter of plot_images must"),
+        (plot_images, {"fig": "figure"}, r"The 'fig' parameter of plot_images must be an "
+         r"instance of 'matplotlib.figure.Figure', .*SubFigure.* or None"),
+        (plot_eigengalaxies, {"n": 0}, r"The 'n' parameter of plot_eigengalaxies must"),
+        (plot_raw_vs_scaled, {"scaled": np.ones((2, 8, 8)), "n": 1.5},
+         r"The 'n' parameter of plot_raw_vs_scaled must"),
+    ],
+)
+def test_image_functions_validate_parameters(rng, func, kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        func(rng.random((2, 8, 8)), **kwargs)
 
 
 # --- latent plane -------------------------------------------------------------------
@@ -292,8 +316,13 @@ def test_plot_outliers_defaults_and_bad_input(latents, rng):
         plot_outliers_on_latent_map(Z, Z[:5, :2])
     with pytest.raises(ValueError, match="train_labels"):
         plot_outliers_on_latent_map(Z, Z[:5], train_labels=["spiral"])
-    with pytest.raises(ValueError, match="background"):
+    with pytest.raises(ValueError, match=r"The 'background' parameter of "
+                       r"plot_outliers_on_latent_map must be a str among .*Got 'kde'"):
         plot_outliers_on_latent_map(Z, Z[:5], background="kde")
+    with pytest.raises(ValueError, match=r"The 'ax' parameter of "
+                       r"plot_outliers_on_latent_map must be an instance of "
+                       r"'matplotlib.axes._axes.Axes' or None"):
+        plot_outliers_on_latent_map(Z, Z[:5], ax=plt.figure())
 
 
 def test_plot_property_map_binned_median(rng):
@@ -472,6 +501,10 @@ def test_plot_training_curves_inputs():
         plot_training_curves([])
     with pytest.raises(ValueError, match="history"):
         plot_training_curves([1, 2, 3])
+    with pytest.raises(ValueError, match=r"The 'history' parameter of "
+                       r"plot_training_curves must be .* or an object with a "
+                       r"'history_' or 'history' attribute. Got 3 instead."):
+        plot_training_curves(3)
 
 
 def test_grid_functions_draw_into_subfigures(rng):

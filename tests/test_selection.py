@@ -95,6 +95,56 @@ def test_missing_votes_are_not_kept():
     assert gz2_morphology(cat, extra_labels=())[0] == "uncertain"
 
 
+def test_fractions_outside_unit_interval_raise():
+    # a table in percent would keep the wrong galaxies: say which columns and their range
+    cat = _catalog(ROWS)
+    fractions = [c for c in cat if c.endswith("_debiased")]
+    percent = cat.copy()
+    percent[fractions] *= 100
+    with pytest.raises(ValueError, match=r"must lie in \[0, 1\]") as err:
+        gz2_selection_mask(percent)
+    message = str(err.value)
+    assert "t02_edgeon_a04_yes_debiased: [0, 100]" in message
+    assert "t06_odd_a14_yes_debiased" in message
+    assert "percentages" in message
+    with pytest.raises(ValueError, match="t01_smooth_or_features_a01_smooth_debiased"):
+        gz2_morphology(percent, extra_labels=())
+    negative = cat.copy()
+    negative.loc[3, "t06_odd_a14_yes_debiased"] = -0.5
+    with pytest.raises(ValueError, match=r"t06_odd_a14_yes_debiased: \[-0.5, 0.6\]") as err:
+        gz2_selection_mask(negative, exclude="odd")
+    assert "percentages" not in str(err.value)
+    # counts are not fractions; a column not needed is not checked
+    cat["t02_edgeon_a04_yes_count"] *= 100
+    cat[f"{T01}_a03_star_or_artifact_debiased"] = 7.0
+    assert gz2_selection_mask(cat).sum() == 5
+
+
+def test_non_numeric_votes_name_the_column_and_row():
+    cat = _catalog(ROWS)
+    cat["t06_odd_a14_yes_debiased"] = cat["t06_odd_a14_yes_debiased"].astype(object)
+    cat.loc[3, "t06_odd_a14_yes_debiased"] = "n/a"
+    with pytest.raises(ValueError, match="'t06_odd_a14_yes_debiased'") as err:
+        gz2_selection_mask(cat)
+    assert "'n/a' in row 3" in str(err.value)
+    assert "errors='coerce'" in str(err.value)
+    cat.loc[3, "t06_odd_a14_yes_debiased"] = None  # a missing vote is fine: not kept
+    assert not gz2_selection_mask(cat)[3]
+
+
+def test_morphology_of_missing_votes_is_uncertain():
+    # the docstring's promise: NaN in a needed column -> "uncertain", never "spiral"
+    cat = _catalog(ROWS)
+    cat.loc[1, f"{T01}_a01_smooth_debiased"] = np.nan  # features 0.95: was "spiral"
+    cat.loc[0, f"{T01}_a02_features_or_disk_debiased"] = np.nan  # smooth 0.9
+    labels = gz2_morphology(cat, extra_labels=())
+    assert labels[1] == "uncertain" and labels[0] == "uncertain"
+    assert labels[4] == "uncertain" and labels[7] == "elliptical"
+    cat.loc[3, "t08_odd_feature_a24_merger_debiased"] = np.nan
+    assert gz2_morphology(cat)[3] == "uncertain"  # was "merger"
+    assert gz2_selection_mask(cat, exclude="odd")[1]  # the mask does not need T01
+
+
 def test_edge_on_needs_well_answered_question():
     cat = _catalog(ROWS, counts=8)  # 8 * 0.9 < 10 votes on T02: not well answered
     assert gz2_selection_mask(cat, exclude="edge_on")[2]

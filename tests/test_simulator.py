@@ -206,10 +206,26 @@ def test_cache(tmp_path):
     ({"band": "r"}, "band"),
     ({"image_size": 8}, "image_size"),
     ({"class_fractions": {"lenticular": 1}}, "class_fractions"),
+    ({"class_fractions": {"spiral": -1}}, "class_fractions"),
+    ({"class_fractions": {"spiral": float("nan")}}, "class_fractions"),
+    ({"n_samples": 0}, "'n_samples' parameter"),
+    ({"n_samples": 2.5}, "'n_samples' parameter"),
+    ({"pixel_scale": 0}, "'pixel_scale' parameter"),
+    ({"psf_fwhm": -1.0}, "'psf_fwhm' parameter"),
+    ({"sky_noise": -0.1}, "'sky_noise' parameter"),
+    ({"companion_fraction": 1.5}, "'companion_fraction' parameter"),
+    ({"star_fraction": -0.1}, "'star_fraction' parameter"),
+    ({"n_volunteers": 0}, "'n_volunteers' parameter"),
+    ({"mag_limit": float("nan")}, "'mag_limit' parameter"),
+    ({"noise": "yes"}, "'noise' parameter"),
+    ({"cache": 1.0}, "'cache' parameter"),
+    ({"random_state": "seed"}, "'random_state' parameter"),
+    ({"data_home": 3}, "'data_home' parameter"),
 ])
 def test_invalid_parameters(kwargs, match):
+    kwargs = {"n_samples": 2, **kwargs}
     with pytest.raises(ValueError, match=match):
-        make_galaxies(2, **kwargs)
+        make_galaxies(**kwargs)
 
 
 def test_noiseless_option():

@@ -308,6 +308,19 @@ def test_registry_drives_the_model_choices():
     assert (model.beta, model.channels, model.latent_dim) == (4.0, (8, 16), 5)
 
 
+@pytest.fixture
+def no_work(monkeypatch):
+    """Make building, simulating or fetching a population fail the test if it starts."""
+    from skgalvae.study import _fetch, _population
+
+    def started(*args, **kwargs):
+        raise AssertionError("work started before the options were checked")
+
+    for name in ("build_population", "load_population", "make_galaxies"):
+        monkeypatch.setattr(_population, name, started)
+    monkeypatch.setattr(_fetch, "fetch_seed_sample", started)
+
+
 @pytest.mark.parametrize(
     "argv, message",
     [
@@ -318,15 +331,85 @@ def test_registry_drives_the_model_choices():
         (["study", "--beta", "-1"], "--beta must be zero or positive"),
         (["train", "--out", "{tmp}/empty"], "has no population yet"),
         (["report", "--out", "{tmp}/empty"], "has no population yet"),
+        (["study", "--seed", "-1"], "--seed must be an integer between 0 and 2**32 - 1"),
+        (["study", "--n-jobs", "0"], "--n-jobs must be a number of workers"),
+        (["study", "--n-galaxies", "8"], "--n-galaxies 8 with --test-size 0.25 leaves "
+                                         "fewer than 10 training galaxies"),
+        (["study", "--latent-dim", "300", "--image-size", "16"],
+         "--latent-dim 300 exceeds the 256 pixels"),
+        (["study", "--device", "gpu"], "--device 'gpu' is not a torch device"),
+        (["study", "--source", "{tmp}"], "--source folder"),
+        (["simulate", "--source", "{tmp}/none.csv"], "neither 'simulated'"),
+        (["fetch", "--seed", "-5"], "--seed must be an integer"),
+        (["study", "--fetch", "--n-jobs", "0"], "--n-jobs must be a number of workers"),
     ],
 )
-def test_bad_inputs_exit_nonzero_with_one_line(tmp_path, capsys, argv, message):
+def test_bad_inputs_exit_nonzero_with_one_line(tmp_path, capsys, no_work, argv, message):
     argv = [a.replace("{tmp}", str(tmp_path)) for a in argv]
     if "--out" not in argv:
         argv += ["--out", str(tmp_path / "out")]
     assert main(argv + ["--quiet"]) == 1
     err = capsys.readouterr().err.strip()
     assert message in err and len(err.splitlines()) == 1
+    assert not (tmp_path / "out").exists()  # nothing was started, not even the folder
+
+
+def test_unavailable_device_fails_before_the_simulation(tmp_path, capsys, no_work):
+    torch = pytest.importorskip("torch")
+    if torch.cuda.is_available():
+        pytest.skip("this machine has CUDA: --device cuda is valid here")
+    out = tmp_path / "out"
+    for command in ("study", "simulate"):
+        assert main([command, "--device", "cuda", "--out", str(out), "--quiet"]) == 1
+        err = capsys.readouterr().err.strip()
+        assert err.startswith(f"skgalvae {command}: error: --device 'cuda'")
+        assert "CUDA is not available" in err and "--device 'cpu'" in err
+        assert len(err.splitlines()) == 1 and "AssertionError" not in err
+    assert not out.exists()
+
+
+def test_out_naming_a_file_is_refused_before_any_work(tmp_path, capsys, no_work):
+    existing = tmp_path / "results.txt"
+    existing.write_text("not a folder")
+    for command in ("study", "simulate", "train", "fetch"):
+        assert main([command, "--out", str(existing), "--quiet"]) == 1
+        err = capsys.readouterr().err.strip()
+        assert f"--out {str(existing)!r} is a file, not a folder" in err, command
+        assert "Errno" not in err and len(err.splitlines()) == 1
+    inside = existing / "run1"
+    assert main(["study", "--out", str(inside), "--quiet"]) == 1
+    assert f"lies inside {str(existing)!r}, which is a file" in capsys.readouterr().err
+    assert existing.read_text() == "not a folder"
+
+
+def test_empty_source_csv_is_named_before_any_work(tmp_path, capsys, no_work):
+    csv = tmp_path / "catalog.csv"
+    csv.write_bytes(b"")
+    out = tmp_path / "out"
+    assert main(["study", "--source", str(csv), "--out", str(out), "--quiet"]) == 1
+    err = capsys.readouterr().err.strip()
+    assert f"--source catalog {str(csv)!r} is empty (0 bytes)" in err
+    assert "'path' column" in err and "No columns to parse" not in err
+    csv.write_text("\n\n")  # not 0 bytes, but no header either
+    assert main(["simulate", "--source", str(csv), "--out", str(out), "--quiet"]) == 1
+    err = capsys.readouterr().err.strip()
+    assert f"catalog {str(csv)!r} is empty (no header line)" in err
+    assert not out.exists()
+
+
+def test_an_up_to_date_population_needs_no_source(tiny_copy, capsys, monkeypatch):
+    # the source is checked only when the population is to be built: a rerun whose
+    # simulate stage is up to date does not look at it
+    from skgalvae.study import _study
+
+    def checked(config):
+        raise AssertionError("the source was checked though the population is up to date")
+
+    monkeypatch.setattr(_study, "check_source", checked)
+    assert main(["study", *TINY, "--out", str(tiny_copy)]) == 0
+    assert capsys.readouterr().out.count("skipped") == 4
+    with pytest.raises(AssertionError, match="source was checked"):
+        main(["study", *TINY, "--seed", "1", "--out", str(tiny_copy), "--quiet"])
 
 
 def test_catalog_source_errors_name_file_and_column(tmp_path, capsys):
@@ -379,3 +462,44 @@ def test_fetch_writes_a_catalog_the_study_reads(tmp_path, monkeypatch, capsys):
     population = json.loads((out / "run.json").read_text())["population"]
     assert population["selection"] == "none: the source has no GZ2 votes"
     assert population["split"]["stratified_by"] == "none (no labels)"
+
+
+@pytest.mark.parametrize("argv, missing, extra", [
+    (["study"], "galsim", 'pip install "skgalvae[simulate]"'),
+    (["fetch"], "pooch", 'pip install "skgalvae[fetch]"'),
+    (["study", "--fetch"], "astroquery", 'pip install "skgalvae[fetch]"'),
+])
+def test_a_missing_extra_is_named_before_any_work(tmp_path, capsys, monkeypatch, no_work,
+                                                 argv, missing, extra):
+    import sys
+
+    monkeypatch.setitem(sys.modules, missing, None)  # as if not installed
+    out = tmp_path / "out"
+    assert main([*argv, "--out", str(out), "--quiet"]) == 1
+    err = capsys.readouterr().err.strip()
+    assert extra in err and len(err.splitlines()) == 1
+    assert ("--source sample" in err) == (missing == "galsim")
+    assert not out.exists()
+
+
+def test_run_study_refuses_an_unknown_option_before_any_work(tmp_path, no_work):
+    from skgalvae.study import run_study
+    from skgalvae.study._errors import StudyInputError
+
+    with pytest.raises(StudyInputError, match=r"unknown option\(s\) \['n_galaxy'\]"):
+        run_study({"n_galaxy": 100, "out": str(tmp_path / "out")})
+    assert not (tmp_path / "out").exists()
+
+
+def test_run_study_and_run_stage_validate_their_parameters(tmp_path, no_work):
+    from sklearn.utils._param_validation import InvalidParameterError
+
+    from skgalvae.study import run_stage, run_study
+
+    with pytest.raises(InvalidParameterError, match="'stage' parameter of run_stage"):
+        run_stage("training", {"out": str(tmp_path)})
+    with pytest.raises(InvalidParameterError, match="'config' parameter of run_study"):
+        run_study(["--n-galaxies", "10"])
+    with pytest.raises(InvalidParameterError, match="'log' parameter of run_study"):
+        run_study({"out": str(tmp_path / "out")}, log="verbose")
+    assert not (tmp_path / "out").exists()

@@ -21,10 +21,12 @@ from ._disentanglement import (
     disentanglement_scores,
     ground_truth_recovery,
 )
+from ._latents import EmptyPropertyWarning
 from ._ood import ood_auroc, ood_auroc_table, ood_scores
 from ._property_scores import default_regressors, property_scores
 
 __all__ = [
+    "EmptyPropertyWarning",
     "GROUND_TRUTH_FACTORS",
     "class_distributions",
     "default_regressors",

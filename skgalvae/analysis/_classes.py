@@ -1,5 +1,7 @@
 """Latent distributions per morphology class and how separable the classes are."""
 
+from numbers import Integral
+
 import numpy as np
 import pandas as pd
 from sklearn.linear_model import LogisticRegression
@@ -7,10 +9,23 @@ from sklearn.model_selection import StratifiedKFold, cross_val_score
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils import Bunch
+from sklearn.utils._param_validation import HasMethods, Interval, validate_params
 
 from ._latents import check_latents
 
 
+@validate_params(
+    {
+        "Z": ["array-like"],
+        "labels": ["array-like"],
+        "classes": ["array-like", None],
+        "classifier": [HasMethods(["fit", "predict"]), None],
+        "cv": [Interval(Integral, 2, None, closed="left")],
+        "feature_names": ["array-like", None],
+        "random_state": ["random_state"],
+    },
+    prefer_skip_nested_validation=True,
+)
 def class_distributions(Z, labels, *, classes=None, classifier=None, cv=5,
                         feature_names=None, random_state=None):
     """Per-class mean / median / std of each latent, and the classes' separability.

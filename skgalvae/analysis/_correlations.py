@@ -1,13 +1,15 @@
 """Correlation tables between latent features and catalog properties."""
 
 import warnings
+from numbers import Integral, Real
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval, StrOptions, validate_params
 
-from ._latents import catalog_columns, check_latents
+from ._latents import catalog_columns, check_latents, warn_empty_properties
 
 _STATISTICS = ("r", "ci_low", "ci_high", "p_value", "n")
 
@@ -24,6 +26,19 @@ def _pearson_along(x, y, axis=-1):
 _METHODS = {"pearson": stats.pearsonr, "spearman": stats.spearmanr}
 
 
+@validate_params(
+    {
+        "Z": ["array-like"],
+        "catalog": ["array-like"],
+        "columns": [str, "array-like", None],
+        "method": [StrOptions(set(_METHODS))],
+        "n_bootstrap": [Interval(Integral, 0, None, closed="left")],
+        "confidence_level": [Interval(Real, 0, 1, closed="neither")],
+        "feature_names": ["array-like", None],
+        "random_state": ["random_state"],
+    },
+    prefer_skip_nested_validation=True,
+)
 def latent_correlations(Z, catalog, columns=None, *, method="pearson",
                         n_bootstrap=1000, confidence_level=0.95, feature_names=None,
                         random_state=None):
@@ -54,6 +69,12 @@ def latent_correlations(Z, catalog, columns=None, *, method="pearson",
     random_state : int, RandomState instance or None, default=None
         Seeds the bootstrap.
 
+    Warns
+    -----
+    EmptyPropertyWarning
+        For a property with fewer than 3 finite values (its row is NaN, ``n`` counts
+        them).
+
     Returns
     -------
     table : pandas.DataFrame
@@ -80,19 +101,14 @@ def latent_correlations(Z, catalog, columns=None, *, method="pearson",
     >>> bool(table.loc["R50", ("ci_low", "Feat. 1")] < 0.89)
     True
     """
-    if method not in _METHODS:
-        msg = f"method must be one of {sorted(_METHODS)}, got {method!r}."
-        raise ValueError(msg)
-    if not (isinstance(n_bootstrap, int | np.integer) and n_bootstrap >= 0):
-        msg = f"n_bootstrap must be an integer >= 0, got {n_bootstrap!r}."
-        raise ValueError(msg)
-    if not 0 < confidence_level < 1:
-        msg = f"confidence_level must be in (0, 1), got {confidence_level!r}."
-        raise ValueError(msg)
     Z, names = check_latents(Z, feature_names)
     props = catalog_columns(catalog, columns, Z.shape[0])
     rng = check_random_state(random_state)
     test = _METHODS[method]
+    counts = {prop: int(np.isfinite(props[prop].to_numpy()).sum()) for prop in props}
+    warn_empty_properties({prop: n for prop, n in counts.items() if n < 3},
+                          n_rows=Z.shape[0], reason="a correlation needs 3 values",
+                          function="latent_correlations")
     rows = {}
     for prop in props.columns:
         values = props[prop].to_numpy()

@@ -1,5 +1,7 @@
 """Disentanglement (MIG, DCI) and ground-truth recovery against simulator factors."""
 
+from numbers import Integral
+
 import numpy as np
 import pandas as pd
 from sklearn.base import clone
@@ -7,6 +9,12 @@ from sklearn.ensemble import RandomForestRegressor
 from sklearn.metrics import mutual_info_score, r2_score
 from sklearn.model_selection import train_test_split
 from sklearn.utils import Bunch
+from sklearn.utils._param_validation import (
+    HasMethods,
+    Interval,
+    RealNotInt,
+    validate_params,
+)
 
 from ._latents import catalog_columns, check_latents
 from ._property_scores import property_scores
@@ -44,6 +52,19 @@ def _entropy_normalised(p, base):
     return float(-(p * np.log(p)).sum() / np.log(base))
 
 
+@validate_params(
+    {
+        "Z": ["array-like"],
+        "factors": ["array-like"],
+        "n_bins": [Interval(Integral, 2, None, closed="left")],
+        "regressor": [HasMethods(["fit", "predict"]), None],
+        "test_size": [Interval(RealNotInt, 0, 1, closed="neither"),
+                      Interval(Integral, 1, None, closed="left")],
+        "feature_names": ["array-like", None],
+        "random_state": ["random_state"],
+    },
+    prefer_skip_nested_validation=True,
+)
 def disentanglement_scores(Z, factors, *, n_bins=20, regressor=None, test_size=0.25,
                            feature_names=None, random_state=None):
     """MIG and DCI scores of latents against known generative factors.
@@ -168,6 +189,10 @@ def disentanglement_scores(Z, factors, *, n_bins=20, regressor=None, test_size=0
     )
 
 
+@validate_params(
+    {"Z": ["array-like"], "catalog": ["array-like"], "factors": [str, "array-like"]},
+    prefer_skip_nested_validation=True,
+)
 def ground_truth_recovery(Z, catalog, factors=GROUND_TRUTH_FACTORS, **kwargs):
     """Cross-validated R^2 of simulator ground truth from the latents.
 
@@ -205,4 +230,5 @@ def ground_truth_recovery(Z, catalog, factors=GROUND_TRUTH_FACTORS, **kwargs):
     >>> bool(scores.loc["axis_ratio", ("r2", "linear")] > 0.99)
     True
     """
-    return property_scores(Z, None, catalog, list(factors), **kwargs)
+    factors = [factors] if isinstance(factors, str) else list(factors)
+    return property_scores(Z, None, catalog, factors, **kwargs)

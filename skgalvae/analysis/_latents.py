@@ -1,5 +1,7 @@
 """Shared input handling for the analysis functions: latents and catalog columns."""
 
+import warnings
+
 import numpy as np
 import pandas as pd
 from sklearn.utils.validation import check_array
@@ -60,3 +62,23 @@ def catalog_columns(catalog, columns, n_rows, *, name="catalog"):
             msg = f"{name} column {c!r} is not numeric ({catalog[c].dtype})."
             raise ValueError(msg) from exc
     return pd.DataFrame(out, index=catalog.index)
+
+
+class EmptyPropertyWarning(UserWarning):
+    """A catalog property has too few finite values to score: its table row is NaN."""
+
+
+def warn_empty_properties(counts, *, n_rows, reason, function):
+    """Warn once per property in ``counts`` (property -> number of finite values).
+
+    The caller passes only the properties it could not score, ``reason`` says why and
+    ``function`` names the caller in the message.
+    """
+    for prop, n in counts.items():
+        what = "no finite value (all NaN)" if n == 0 else f"only {n} finite value(s)"
+        msg = (
+            f"{function}: catalog column {prop!r} has {what} in {n_rows} rows, so its row "
+            f"of the table is NaN ({reason}). Check the column: a failed crossmatch, or "
+            "sentinel values (e.g. -99) read as NaN?"
+        )
+        warnings.warn(msg, EmptyPropertyWarning, stacklevel=3)

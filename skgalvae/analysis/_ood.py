@@ -3,8 +3,13 @@
 import numpy as np
 import pandas as pd
 from sklearn.metrics import roc_auc_score
+from sklearn.utils._param_validation import HasMethods, validate_params
 
 
+@validate_params(
+    {"model": [HasMethods(["score_samples"])], "X": ["array-like"]},
+    prefer_skip_nested_validation=True,
+)
 def ood_scores(model, X):
     """Anomaly score of each galaxy: ``-model.score_samples(X)``.
 
@@ -44,6 +49,14 @@ def ood_scores(model, X):
     return -np.asarray(model.score_samples(X), dtype=float)
 
 
+@validate_params(
+    {
+        "model": [HasMethods(["score_samples"])],
+        "X_inliers": ["array-like"],
+        "X_outliers": ["array-like"],
+    },
+    prefer_skip_nested_validation=True,
+)
 def ood_auroc(model, X_inliers, X_outliers):
     """AUROC of telling outliers from inliers by :func:`ood_scores`.
 
@@ -81,6 +94,10 @@ def _auroc(s_in, s_out):
     return float(roc_auc_score(y, np.r_[s_in, s_out]))
 
 
+@validate_params(
+    {"models": [dict], "X_inliers": ["array-like"], "outliers": [dict]},
+    prefer_skip_nested_validation=True,
+)
 def ood_auroc_table(models, X_inliers, outliers):
     """AUROC of every model against every outlier set, as a table.
 

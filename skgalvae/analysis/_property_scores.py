@@ -10,13 +10,15 @@ from sklearn.model_selection import GroupKFold, KFold, check_cv
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils import _safe_indexing
+from sklearn.utils._param_validation import HasMethods, validate_params
 
 from ..utils._progress import progress
-from ._latents import catalog_columns, check_latents
+from ._latents import catalog_columns, check_latents, warn_empty_properties
 
 _STATISTICS = ("r2", "r2_std", "rmse", "rmse_std", "n")
 
 
+@validate_params({"random_state": ["random_state"]}, prefer_skip_nested_validation=True)
 def default_regressors(random_state=None):
     """The regressors :func:`property_scores` uses by default.
 
@@ -75,6 +77,21 @@ def _splitter(cv, groups, random_state):
     return check_cv(cv)
 
 
+@validate_params(
+    {
+        "latents_or_pipeline": ["array-like", HasMethods(["fit", "transform"])],
+        "X": ["array-like", None],
+        "catalog": ["array-like"],
+        "properties": [str, "array-like"],
+        "regressor": [HasMethods(["fit", "predict"]), dict, None],
+        "linear": ["boolean"],
+        "cv": ["cv_object"],
+        "groups": ["array-like", None],
+        "random_state": ["random_state"],
+        "verbose": ["verbose"],
+    },
+    prefer_skip_nested_validation=True,
+)
 def property_scores(latents_or_pipeline, X, catalog, properties, *, regressor=None,
                     linear=True, cv=5, groups=None, random_state=None, verbose=0):
     """Cross-validated R^2 and RMSE of each property predicted from the latents.
@@ -119,6 +136,12 @@ def property_scores(latents_or_pipeline, X, catalog, properties, *, regressor=No
         Seeds the fold shuffling and the default regressor.
     verbose : int, default=0
         A positive value shows a progress bar over folds.
+
+    Warns
+    -----
+    EmptyPropertyWarning
+        For a property that no fold could score (fewer than 2 training and 2 test
+        galaxies with a value, e.g. an all-NaN column): its row is NaN.
 
     Returns
     -------
@@ -191,6 +214,14 @@ def property_scores(latents_or_pipeline, X, catalog, properties, *, regressor=No
                 fold_scores[prop, name]["rmse"].append(
                     root_mean_squared_error(y_test, y_pred)
                 )
+    unscored = {
+        prop: int(np.isfinite(targets[prop].to_numpy()).sum()) for prop in targets
+        if not any(fold_scores[prop, name]["r2"] for name in regs)
+    }
+    warn_empty_properties(
+        unscored, n_rows=n, function="property_scores",
+        reason="no fold had 2 training and 2 test galaxies with a value",
+    )
     rows = {}
     for prop in targets:
         n_ok = int(np.isfinite(targets[prop].to_numpy()).sum())

@@ -1,25 +1,38 @@
 """Readers and fetchers of the catalogs the seed study joined: GZ2, GSWLC, RCSED.
 
-Readers take the files in their published formats (also the copies in the developers'
-``../shared/data``) and return DataFrames with the source's column names, sentinel
-values turned into NaN. Fetchers download through the shared helper
-(:func:`skgalvae.datasets._download.download_file`: cached, atomic, hash-checked,
-retried) or astroquery's Vizier, then call the same readers.
+Readers take the files in their published formats and return DataFrames with the
+source's column names, sentinel values turned into NaN. Fetchers download through the
+shared helper (:func:`skgalvae.datasets._download.download_file`: cached, atomic,
+length- and hash-checked, retried) or astroquery's Vizier (the ``fetch`` extra), then
+call the same readers.
 """
 
+import os
+import re
+import warnings
+from numbers import Integral
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from sklearn.utils._param_validation import (
+    Interval,
+    Options,
+    StrOptions,
+    validate_params,
+)
 
 from ..utils._data_home import get_data_home
+from ..utils._optional import import_optional
 from ..utils._validation import require_columns
-from ._download import download_file, with_retries
+from ._download import UnverifiedDownloadWarning, download_file, with_retries
 
-#: Remote files: URL, file name in the cache and SHA-256. A hash of None means nobody
-#: could verify the remote file from here yet (no internet when this was written): the
-#: download is then trusted as is. Fill it in (``sha256sum`` of a good download) to have
-#: every later download checked.
+#: Remote files: URL, file name in the cache and SHA-256 (``"sha256:<64 hex digits>"``).
+#: An entry whose hash nobody could compute from here (no internet when this was written)
+#: has ``known_hash`` None and is marked ``"verified": False``: its download is trusted as
+#: is (only its length is checked) and raises an :class:`UnverifiedDownloadWarning`.
+#: Fill its hash in (``sha256sum`` of a good download) and drop the mark to have every
+#: later download checked.
 REGISTRY = {
     # Willett et al. 2013 Table 5 (GZ2 Stripe 82 coadd), from the authors' repository
     # at a fixed commit; the hash is that of the byte-identical copy in ../shared/data.
@@ -35,14 +48,44 @@ REGISTRY = {
         "url": "https://gz2hart.s3.amazonaws.com/gz2_hart16.csv.gz",
         "filename": "gz2_hart16.csv.gz",
         "known_hash": None,
+        "verified": False,  # no SHA-256 recorded: integrity not checked
     },
     # GSWLC-X2 (Salim et al. 2016, 2018): UV-optical-IR SED fits of SDSS galaxies.
     "gswlc_x2": {
         "url": "https://salims.pages.iu.edu/gswlc/GSWLC-X2.dat.gz",
         "filename": "GSWLC-X2.dat.gz",
         "known_hash": None,
+        "verified": False,  # no SHA-256 recorded: integrity not checked
     },
 }
+
+_SHA256 = re.compile(r"sha256:[0-9a-f]{64}")
+
+
+def check_registry(registry=None):
+    """Raise a ValueError naming the entry when one has neither a SHA-256 nor the mark.
+
+    Every entry of :data:`REGISTRY` must carry ``known_hash`` ``"sha256:<64 hex
+    digits>"``, or ``known_hash`` None together with ``"verified": False`` (a file whose
+    hash nobody could compute yet, downloaded with an :class:`UnverifiedDownloadWarning`).
+    """
+    registry = REGISTRY if registry is None else registry
+    for key, entry in registry.items():
+        known_hash = entry.get("known_hash")
+        if known_hash is None:
+            if entry.get("verified", True) is not False:
+                msg = (f"registry entry {key!r} has no known_hash: record the file's "
+                       "SHA-256 ('sha256:<hex>'), or mark it \"verified\": False.")
+                raise ValueError(msg)
+        elif not _SHA256.fullmatch(str(known_hash)):
+            msg = (f"registry entry {key!r} has known_hash {known_hash!r}; it must be "
+                   "'sha256:' followed by 64 lower-case hex digits.")
+            raise ValueError(msg)
+
+
+_PATH = [str, os.PathLike]
+_DATA_HOME = [str, os.PathLike, None]
+_RETRIES = [Interval(Integral, 0, None, closed="left")]
 
 #: GSWLC-2 columns (Salim et al. 2018 catalogue documentation, Table 2); missing = -99.
 GSWLC_COLUMNS = (
@@ -90,6 +133,7 @@ def _read_csv(path, **kwargs):
 
 
 # --------------------------------------------------------------------------- GZ2
+@validate_params({"path": _PATH}, prefer_skip_nested_validation=True)
 def read_gz2_table(path):
     """Read a Galaxy Zoo 2 table (CSV, optionally gzipped) into a DataFrame.
 
@@ -133,6 +177,16 @@ def read_gz2_table(path):
     return df
 
 
+@validate_params(
+    {
+        "sample": [StrOptions({"hart16", "stripe82"})],
+        "data_home": _DATA_HOME,
+        "known_hash": [str, None],
+        "retries": _RETRIES,
+        "verbose": ["verbose"],
+    },
+    prefer_skip_nested_validation=True,
+)
 def fetch_gz2_catalog(*, sample="hart16", data_home=None, known_hash=None, retries=3,
                       verbose=1):
     """Download (once) and read a Galaxy Zoo 2 vote table.
@@ -142,9 +196,10 @@ def fetch_gz2_catalog(*, sample="hart16", data_home=None, known_hash=None, retri
     sample : {"hart16", "stripe82"}, default="hart16"
         ``"hart16"``: the GZ2 main sample with the debiasing of Hart et al. (2016,
         MNRAS 461, 3663), from data.galaxyzoo.org (about 240,000 galaxies; the seed's
-        population). ``"stripe82"``: Willett et al. (2013) Table 5, Stripe 82 coadded
-        depth (19,761 galaxies), from the authors' repository at a fixed commit, checked
-        against its known SHA-256.
+        population); **unverified**: its SHA-256 is not recorded, so its integrity is
+        not checked unless you pass ``known_hash``. ``"stripe82"``: Willett et al.
+        (2013) Table 5, Stripe 82 coadded depth (19,761 galaxies), from the authors'
+        repository at a fixed commit, checked against its known SHA-256.
     data_home : str or path-like, default=None
         Cache folder (``<data_home>/catalogs``).
     known_hash : str, default=None
@@ -159,24 +214,45 @@ def fetch_gz2_catalog(*, sample="hart16", data_home=None, known_hash=None, retri
     -------
     pandas.DataFrame
         See :func:`read_gz2_table`.
+
+    Warns
+    -----
+    UnverifiedDownloadWarning
+        When the ``hart16`` file is downloaded without ``known_hash``: its integrity
+        is not checked (a ``UserWarning``).
+
+    Examples
+    --------
+    >>> from skgalvae.datasets import fetch_gz2_catalog
+    >>> gz2 = fetch_gz2_catalog(sample="stripe82")  # doctest: +SKIP
+    >>> gz2.shape  # doctest: +SKIP
+    (19761, 228)
     """
-    key = {"hart16": "gz2_hart16", "stripe82": "gz2_stripe82"}.get(sample)
-    if key is None:
-        msg = f"sample must be 'hart16' or 'stripe82', got {sample!r}."
-        raise ValueError(msg)
+    key = {"hart16": "gz2_hart16", "stripe82": "gz2_stripe82"}[sample]
     path = _fetch_registered(key, data_home, known_hash, retries, verbose)
     return read_gz2_table(path)
 
 
 def _fetch_registered(key, data_home, known_hash, retries, verbose, registry=None):
+    """Download registry entry ``key`` (once); warn when its hash is unknown."""
     entry = (REGISTRY if registry is None else registry)[key]
     known_hash = entry["known_hash"] if known_hash is None else known_hash
-    return download_file(entry["url"], _catalog_dir(data_home) / entry["filename"],
-                         known_hash=known_hash, retries=retries, verbose=verbose)
+    target = _catalog_dir(data_home) / entry["filename"]
+    fresh = not target.exists()
+    path = download_file(entry["url"], target, known_hash=known_hash, retries=retries,
+                         verbose=verbose)
+    if known_hash is None and fresh:
+        msg = (
+            f"{entry['filename']!r} was downloaded from {entry['url']} without a known "
+            f"SHA-256 (registry entry {key!r} is unverified): its integrity is not "
+            "checked. Pass known_hash='sha256:<hex>' to check it."
+        )
+        warnings.warn(msg, UnverifiedDownloadWarning, stacklevel=3)
+    return path
 
 
 # ------------------------------------------------------------------- GZ: Quench
-#: Sentinels of the Galaxy Zoo: Quench tables (see ../shared/data/gz_quench/SOURCE.txt).
+#: Sentinels of the Galaxy Zoo: Quench tables (values that mean "no measurement").
 GZ_QUENCH_SENTINELS = {
     "LOG_MASS": -1,
     "SFR": -99,
@@ -191,6 +267,7 @@ GZ_QUENCH_SENTINELS = {
 }
 
 
+@validate_params({"path": _PATH}, prefer_skip_nested_validation=True)
 def read_gz_quench(path):
     """Read the Galaxy Zoo: Quench sample + control table (MPA-JHU / SDSS properties).
 
@@ -217,13 +294,14 @@ def read_gz_quench(path):
 
 
 # -------------------------------------------------------------- GZ1 mergers
+@validate_params({"path": _PATH}, prefer_skip_nested_validation=True)
 def read_gz_mergers(path):
     """Read a Galaxy Zoo merging-pairs table (Darg et al. 2010).
 
     The table carries MPA-JHU properties and, in the ``mergers_gz2`` variant, the GZ2
     columns of object1.
 
-    Columns as in the source (see ``../shared/data/gz_mergers/SOURCE.txt``): ``ra1``,
+    Columns as in the source (Darg et al. 2010, Galaxy Zoo data release): ``ra1``,
     ``dec1``, ``ra2``, ``dec2`` [deg] of the two members (and ``ra``, ``dec`` of the GZ2
     row in ``mergers_gz2``), ``*_app_{1,2}`` / ``*_abs_{1,2}`` magnitudes, ``specz*``,
     ``kmass*`` [log10 Msun], MPA-JHU ``*_SFR`` / ``*_MASS`` [log10], ``BPT`` class.
@@ -250,6 +328,7 @@ def read_gz_mergers(path):
 
 
 # ------------------------------------------------------------------- GSWLC
+@validate_params({"path": _PATH}, prefer_skip_nested_validation=True)
 def read_gswlc(path):
     """Read a GSWLC-2 catalogue file (``GSWLC-X2.dat[.gz]``, whitespace separated).
 
@@ -286,12 +365,23 @@ def read_gswlc(path):
     return df
 
 
+@validate_params(
+    {
+        "data_home": _DATA_HOME,
+        "known_hash": [str, None],
+        "retries": _RETRIES,
+        "verbose": ["verbose"],
+    },
+    prefer_skip_nested_validation=True,
+)
 def fetch_gswlc(*, data_home=None, known_hash=None, retries=3, verbose=1):
     """Download (once) and read the GSWLC-X2 catalogue of SDSS galaxy properties.
 
     GSWLC-X2 (Salim et al. 2016, ApJS 227, 2; 2018, ApJ 859, 11) holds stellar masses
     and SED star-formation rates of about 660,000 SDSS galaxies (the seed's LOGMSTAR
-    and LOGSFRSED). The registry has no verified hash for this file; pass
+    and LOGSFRSED). **Unverified**: the registry has no SHA-256 for this file, so its
+    integrity is not checked (only its length) and the download raises an
+    :class:`~skgalvae.datasets._download.UnverifiedDownloadWarning`; pass
     ``known_hash`` to check it.
 
     Parameters
@@ -309,6 +399,11 @@ def fetch_gswlc(*, data_home=None, known_hash=None, retries=3, verbose=1):
     -------
     pandas.DataFrame
         See :func:`read_gswlc`.
+
+    Warns
+    -----
+    UnverifiedDownloadWarning
+        When the file is downloaded without ``known_hash`` (a ``UserWarning``).
     """
     return read_gswlc(_fetch_registered("gswlc_x2", data_home, known_hash, retries,
                                         verbose))
@@ -325,6 +420,18 @@ def _table_to_frame(table):
     return df
 
 
+@validate_params(
+    {
+        "columns": [list, tuple],
+        "row_limit": [Options(Integral, {-1}), Interval(Integral, 1, None, closed="left")],
+        "data_home": _DATA_HOME,
+        "vizier": "no_validation",
+        "catalog": [str],
+        "retries": _RETRIES,
+        "verbose": ["verbose"],
+    },
+    prefer_skip_nested_validation=True,
+)
 def fetch_rcsed(*, columns=("**",), row_limit=-1, data_home=None, vizier=None,
                 catalog=RCSED_VIZIER, retries=3, verbose=1):
     """Query RCSED (Chilingarian et al. 2017, ApJS 228, 14) from VizieR and cache it.
@@ -341,11 +448,12 @@ def fetch_rcsed(*, columns=("**",), row_limit=-1, data_home=None, vizier=None,
     columns : sequence of str, default=("**",)
         VizieR columns ("**" is every column).
     row_limit : int, default=-1
-        -1 is no limit.
+        Most rows to fetch (>= 1); -1 is no limit.
     data_home : str or path-like, default=None
         Cache folder (``<data_home>/catalogs``).
     vizier : object, default=None
-        An ``astroquery.vizier.Vizier``-like class (tests inject a fake).
+        An ``astroquery.vizier.Vizier``-like class (tests inject a fake); None means
+        ``astroquery.vizier.Vizier`` (``pip install "skgalvae[fetch]"``).
     catalog : str, default="J/ApJS/228/14"
         VizieR catalogue identifier.
     retries : int, default=3
@@ -363,7 +471,8 @@ def fetch_rcsed(*, columns=("**",), row_limit=-1, data_home=None, vizier=None,
     if path.exists():
         return pd.read_csv(path)
     if vizier is None:
-        from astroquery.vizier import Vizier as vizier
+        vizier = import_optional("astroquery.vizier",
+                                 purpose="fetch_rcsed (VizieR queries)").Vizier
     client = vizier(columns=list(columns) + ["_RAJ2000", "_DEJ2000"],
                     row_limit=row_limit)
     tables = with_retries(lambda: client.get_catalogs(catalog), retries=retries,

@@ -1,9 +1,12 @@
 """crossmatch: join two catalogs by sky position (astropy SkyCoord)."""
 
+from numbers import Real
+
 import astropy.units as u
 import numpy as np
 import pandas as pd
 from astropy.coordinates import SkyCoord
+from sklearn.utils._param_validation import Interval, StrOptions, validate_params
 
 from ..utils._validation import check_catalog
 
@@ -26,6 +29,18 @@ def _find_columns(catalog, columns, name):
     raise KeyError(msg)
 
 
+@validate_params(
+    {
+        "catalog_a": "no_validation",  # a DataFrame, a Table or a dict: check_catalog
+        "catalog_b": "no_validation",
+        "max_sep": [Interval(Real, 0, None, closed="left"), u.Quantity],
+        "columns_a": [tuple, list, None],
+        "columns_b": [tuple, list, None],
+        "how": [StrOptions({"inner", "left"})],
+        "suffixes": [tuple, list],
+    },
+    prefer_skip_nested_validation=True,
+)
 def crossmatch(catalog_a, catalog_b, *, max_sep=2.0, columns_a=None, columns_b=None,
                how="inner", suffixes=("", "_b")):
     """Match each galaxy of ``catalog_a`` to its nearest neighbour in ``catalog_b``.
@@ -71,15 +86,26 @@ def crossmatch(catalog_a, catalog_b, *, max_sep=2.0, columns_a=None, columns_b=N
     >>> joined[["x", "y"]].to_numpy().tolist(), sep.round(2).tolist()
     ([[2, 7]], [1.08])
     """
-    if how not in ("inner", "left"):
-        msg = f"how must be 'inner' or 'left', got {how!r}."
+    if isinstance(max_sep, u.Quantity):
+        if max_sep.unit.physical_type != "angle" or np.ndim(max_sep) != 0 \
+                or max_sep.value < 0:
+            msg = (f"max_sep must be a non-negative angle (a float in arcsec or a "
+                   f"scalar Quantity such as 2 * u.arcsec), got {max_sep!r}.")
+            raise ValueError(msg)
+    for name, columns in (("columns_a", columns_a), ("columns_b", columns_b)):
+        if columns is not None and len(columns) != 2:
+            msg = (f"{name} must be a pair of column names (ra, dec), got "
+                   f"{columns!r}.")
+            raise ValueError(msg)
+    if len(suffixes) != 2 or not all(isinstance(s, str) for s in suffixes):
+        msg = f"suffixes must be a pair of strings, e.g. ('', '_b'), got {suffixes!r}."
         raise ValueError(msg)
     a = check_catalog(catalog_a, name="catalog_a")
     b = check_catalog(catalog_b, name="catalog_b")
     ra_a, dec_a = _find_columns(a, columns_a, "catalog_a")
     ra_b, dec_b = _find_columns(b, columns_b, "catalog_b")
-    max_sep = u.Quantity(max_sep, u.arcsec) if not isinstance(
-        max_sep, u.Quantity) else max_sep
+    if not isinstance(max_sep, u.Quantity):
+        max_sep = u.Quantity(max_sep, u.arcsec)
     coords_a = SkyCoord(a[ra_a].to_numpy(float) * u.deg, a[dec_a].to_numpy(float) * u.deg)
     coords_b = SkyCoord(b[ra_b].to_numpy(float) * u.deg, b[dec_b].to_numpy(float) * u.deg)
     idx, sep2d, _ = coords_a.match_to_catalog_sky(coords_b)

@@ -7,9 +7,14 @@ counter-clockwise from the +x (column) axis when the image is shown with
 
 import functools
 
-import galsim
 import numpy as np
 from scipy.signal import fftconvolve
+
+from ..utils._optional import import_optional
+
+# GalSim is the ``simulate`` extra: this module is imported only when make_galaxies
+# renders, so ``import skgalvae.datasets`` works without it.
+galsim = import_optional("galsim", purpose="make_galaxies (the GalSim simulator)")
 
 #: Relaxed GalSim accuracy (defaults: folding 5e-3, maxk 1e-3): about 2x faster FFT
 #: draws, with flux errors well below the sky noise.

@@ -1,9 +1,11 @@
 """The bundled sample of real SDSS i-band cutouts."""
 
 from importlib import resources
+from numbers import Integral
 
 import pandas as pd
 from sklearn.utils import Bunch
+from sklearn.utils._param_validation import validate_params
 
 from ..io import FITSLoader
 
@@ -14,6 +16,10 @@ def _sample_dir():
     return resources.files("skgalvae.datasets").joinpath(_SAMPLE)
 
 
+@validate_params(
+    {"return_X_y": ["boolean"], "n_jobs": [Integral, None]},
+    prefer_skip_nested_validation=True,
+)
 def load_sdss_sample(*, return_X_y=False, n_jobs=None):
     """Load the 100 real SDSS i-band cutouts bundled with skgalvae (offline).
 

@@ -1,7 +1,11 @@
 """fetch_seed_sample: the seed study's population in one call (needs the internet)."""
 
+import os
+from numbers import Integral, Real
+
 import pandas as pd
 from sklearn.utils import Bunch
+from sklearn.utils._param_validation import Interval, validate_params
 
 from ._catalogs import fetch_gswlc, fetch_gz2_catalog, fetch_rcsed
 from ._crossmatch import crossmatch
@@ -27,6 +31,20 @@ def default_selection(gz2):
     return (not_odd & not_star & (smooth | not_edge)).to_numpy()
 
 
+@validate_params(
+    {
+        "selection": [callable, None],
+        "n_samples": [Interval(Integral, 1, None, closed="left"), None],
+        "gz2": [pd.DataFrame, None],
+        "data_home": [str, os.PathLike, None],
+        "n_jobs": [Integral, None],
+        "max_sep": [Interval(Real, 0, None, closed="left")],
+        "return_images": ["boolean"],
+        "random_state": ["random_state"],
+        "verbose": ["verbose"],
+    },
+    prefer_skip_nested_validation=True,
+)
 def fetch_seed_sample(*, selection=None, n_samples=None, gz2=None, data_home=None,
                       n_jobs=None, max_sep=2.0, return_images=False, random_state=0,
                       verbose=1):
@@ -41,7 +59,11 @@ def fetch_seed_sample(*, selection=None, n_samples=None, gz2=None, data_home=Non
        (``LOGMSTAR``, ``LOGSFRSED``...) and RCSED (ages, metallicities, dispersions).
 
     Needs the internet (hours for the cutouts the first time; every step is cached and
-    resumable).
+    resumable) and the ``fetch`` extra (``pip install "skgalvae[fetch]"``). Two of the
+    downloaded files are **unverified**: the GZ2 main-sample table and GSWLC-X2 have no
+    recorded SHA-256, so their integrity is not checked (only their length) and their
+    download raises an ``UnverifiedDownloadWarning`` (see :func:`fetch_gz2_catalog`,
+    :func:`fetch_gswlc`).
 
     Parameters
     ----------
@@ -60,7 +82,7 @@ def fetch_seed_sample(*, selection=None, n_samples=None, gz2=None, data_home=Non
         Largest separation of a property match, arcsec.
     return_images : bool, default=False
         Also read the cutouts into arrays.
-    random_state : int, default=0
+    random_state : int, RandomState instance or None, default=0
         Seeds the draw of ``n_samples``.
     verbose : int, default=1
         Progress bars when > 0.

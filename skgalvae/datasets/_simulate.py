@@ -2,17 +2,20 @@
 
 import hashlib
 import json
-import numbers
+import os
+from numbers import Integral, Real
 
 import numpy as np
 import pandas as pd
 from joblib import Parallel, delayed, effective_n_jobs
 from scipy.special import gammainc, gammaincinv
 from sklearn.utils import Bunch, check_random_state
+from sklearn.utils._param_validation import Interval, StrOptions, validate_params
 
 from .._version import __version__
 from ..utils._atomic import atomic_path
 from ..utils._data_home import get_data_home
+from ..utils._optional import import_optional
 from ..utils._progress import progress
 from . import _relations as rel
 from ._votes import simulate_votes
@@ -393,28 +396,44 @@ def _load(path):
     return images, noiseless, catalog
 
 
-def _check_params(n_samples, image_size, pixel_scale, band, class_fractions, n_jobs):
-    if not isinstance(n_samples, numbers.Integral) or n_samples < 1:
-        msg = f"n_samples must be a positive integer, got {n_samples!r}."
-        raise ValueError(msg)
-    if not isinstance(image_size, numbers.Integral) or image_size < 16:
-        msg = f"image_size must be an integer >= 16 (pixels), got {image_size!r}."
-        raise ValueError(msg)
-    if not pixel_scale > 0:
-        msg = f"pixel_scale must be positive (arcsec/pixel), got {pixel_scale!r}."
-        raise ValueError(msg)
-    if band != "i":
-        msg = (f"band={band!r} is not simulated: only the SDSS i band ('i') has "
-               "calibrated sky noise and mass-to-light ratios here.")
-        raise ValueError(msg)
+def _check_class_fractions(class_fractions):
+    """The one check the parameter constraints cannot express: the dict's content."""
     unknown = set(class_fractions) - set(rel.CLASSES)
-    if unknown or not class_fractions or min(class_fractions.values()) < 0 or sum(
-            class_fractions.values()) <= 0:
+    weights = list(class_fractions.values())
+    if unknown or not class_fractions or not all(
+            isinstance(w, Real) and np.isfinite(w) and w >= 0 for w in weights) or sum(
+            weights) <= 0:
         msg = (f"class_fractions must map some of {list(rel.CLASSES)} to non-negative "
                f"weights with a positive sum, got {class_fractions!r}.")
         raise ValueError(msg)
 
 
+_FRACTION = [Interval(Real, 0, 1, closed="both")]
+
+
+@validate_params(
+    {
+        "n_samples": [Interval(Integral, 1, None, closed="left")],
+        "image_size": [Interval(Integral, 16, None, closed="left")],
+        "pixel_scale": [Interval(Real, 0, None, closed="neither")],
+        "band": [StrOptions({"i"})],
+        "psf_fwhm": [Interval(Real, 0, None, closed="neither")],
+        "sky_noise": [Interval(Real, 0, None, closed="left")],
+        "class_fractions": [dict, None],
+        "companion_fraction": _FRACTION,
+        "star_fraction": _FRACTION,
+        "mag_limit": [Interval(Real, None, None, closed="neither")],
+        "n_volunteers": [Interval(Integral, 1, None, closed="left")],
+        "noise": ["boolean"],
+        "return_noiseless": ["boolean"],
+        "random_state": ["random_state"],
+        "n_jobs": [Integral, None],
+        "cache": ["boolean"],
+        "data_home": [str, os.PathLike, None],
+        "verbose": ["verbose"],
+    },
+    prefer_skip_nested_validation=True,
+)
 def make_galaxies(n_samples=1000, *, image_size=150, pixel_scale=0.396, band="i",
                   psf_fwhm=1.3, sky_noise=0.044, class_fractions=None,
                   companion_fraction=0.15, star_fraction=0.1, mag_limit=17.0,
@@ -438,7 +457,8 @@ def make_galaxies(n_samples=1000, *, image_size=150, pixel_scale=0.396, band="i"
     pixel_scale : float, default=0.396
         Arcsec per pixel (SDSS).
     band : {"i"}, default="i"
-        Only the SDSS i band is simulated.
+        Only the SDSS i band is simulated (the only band with calibrated sky noise and
+        mass-to-light ratios here).
     psf_fwhm : float, default=1.3
         FWHM of the Moffat PSF in arcsec (median SDSS i-band seeing is 1.2-1.3).
     sky_noise : float, default=0.044
@@ -465,17 +485,17 @@ def make_galaxies(n_samples=1000, *, image_size=150, pixel_scale=0.396, band="i"
         ``random_state`` and ``i``), so results do not depend on ``n_jobs``.
     n_jobs : int, default=None
         Number of joblib workers rendering the images (None means 1, -1 all cores).
-        Processes by default: on an idle 2-core machine ``make_galaxies(1000,
-        n_jobs=2)`` ran at 200 images/s with loky processes against 95 with threads
-        (see also ``benchmarks/bench_simulator.py``);
-        ``joblib.parallel_config(backend="threading")`` switches to threads.
+        Processes by default (GalSim holds the GIL for much of its drawing, so
+        processes scale better than threads; ``benchmarks/bench_simulator.py``
+        measures both); ``joblib.parallel_config(backend="threading")`` switches to
+        threads.
     cache : bool, default=False
         Keep the generated set in ``get_data_home(data_home)/simulations`` under a key
         made of every parameter (and the skgalvae / GalSim versions), and reload it on
         the next identical call. Only used when ``random_state`` is an int (otherwise
-        the result is not reproducible). Off by default: rendering runs at roughly
-        20-70 images/s per core at 150x150 (benchmarks/bench_simulator.py), so 12,539
-        galaxies take a few minutes on two cores.
+        the result is not reproducible). Off by default. Rendering 150x150 cutouts
+        takes minutes for ten thousand galaxies on a few cores
+        (``benchmarks/bench_simulator.py`` measures it on your machine).
     data_home : str or path-like, default=None
         Cache folder; see :func:`skgalvae.utils.get_data_home`.
     verbose : int, default=0
@@ -489,6 +509,11 @@ def make_galaxies(n_samples=1000, *, image_size=150, pixel_scale=0.396, band="i"
         image, same order); ``image_shape``; ``pixel_scale``; ``DESCR``; and
         ``images_noiseless`` when ``return_noiseless`` is True.
 
+    Raises
+    ------
+    ImportError
+        GalSim is not installed (``pip install "skgalvae[simulate]"``).
+
     Examples
     --------
     >>> from skgalvae.datasets import make_galaxies
@@ -498,12 +523,11 @@ def make_galaxies(n_samples=1000, *, image_size=150, pixel_scale=0.396, band="i"
     >>> sim.catalog[["class", "half_light_radius_arcsec", "petro_r50"]].shape
     (4, 3)
     """
-    import galsim
-
     if class_fractions is None:
         class_fractions = DEFAULT_CLASS_FRACTIONS
     class_fractions = dict(class_fractions)
-    _check_params(n_samples, image_size, pixel_scale, band, class_fractions, n_jobs)
+    _check_class_fractions(class_fractions)
+    galsim = import_optional("galsim", purpose="make_galaxies (the GalSim simulator)")
     params = {
         "n_samples": int(n_samples), "image_size": int(image_size),
         "pixel_scale": float(pixel_scale), "band": band, "psf_fwhm": float(psf_fwhm),
@@ -516,7 +540,7 @@ def make_galaxies(n_samples=1000, *, image_size=150, pixel_scale=0.396, band="i"
         "galsim": galsim.__version__,
     }
     cache_path = None
-    if cache and isinstance(random_state, numbers.Integral):
+    if cache and isinstance(random_state, Integral):
         cache_path = (get_data_home(data_home) / "simulations"
                       / f"make_galaxies_{_cache_key(params)}.npz")
     if cache_path is not None and cache_path.exists():

@@ -1,6 +1,8 @@
 """fetch_sdss_cutouts: SDSS cutouts from NASA SkyView (astroquery), cached per galaxy."""
 
 import gzip
+import os
+from numbers import Integral, Real
 from pathlib import Path
 
 import astropy.units as u
@@ -9,9 +11,11 @@ import pandas as pd
 from astropy.coordinates import SkyCoord
 from joblib import Parallel, delayed, effective_n_jobs
 from sklearn.utils import Bunch
+from sklearn.utils._param_validation import Interval, validate_params
 
 from ..utils._atomic import atomic_path
 from ..utils._data_home import get_data_home
+from ..utils._optional import import_optional
 from ..utils._progress import progress
 from ._download import with_retries
 
@@ -48,9 +52,9 @@ def _as_coordinates(coordinates):
 
 
 def _default_client():
-    from astroquery.skyview import SkyView
-
-    return SkyView
+    skyview = import_optional("astroquery.skyview",
+                              purpose="fetch_sdss_cutouts (NASA SkyView queries)")
+    return skyview.SkyView
 
 
 def _fetch_one(client, ra, dec, path, *, survey, band, size, pixel_scale, retries,
@@ -84,6 +88,23 @@ def _fetch_one(client, ra, dec, path, *, survey, band, size, pixel_scale, retrie
     return path
 
 
+@validate_params(
+    {
+        "coordinates": ["array-like", SkyCoord],
+        "size": [Interval(Integral, 1, None, closed="left")],
+        "band": [str],
+        "survey": [str, None],
+        "pixel_scale": [Interval(Real, 0, None, closed="neither")],
+        "data_home": [str, os.PathLike, None],
+        "n_jobs": [Integral, None],
+        "retries": [Interval(Integral, 0, None, closed="left")],
+        "backoff": [Interval(Real, 0, None, closed="left")],
+        "return_images": ["boolean"],
+        "client": "no_validation",
+        "verbose": ["verbose"],
+    },
+    prefer_skip_nested_validation=True,
+)
 def fetch_sdss_cutouts(coordinates, *, size=150, band="i", survey=None,
                        pixel_scale=0.396, data_home=None, n_jobs=None, retries=3,
                        backoff=2.0, return_images=False, client=None, verbose=1):
@@ -121,7 +142,8 @@ def fetch_sdss_cutouts(coordinates, *, size=150, band="i", survey=None,
         :func:`~skgalvae.datasets.load_sdss_sample`.
     client : object, default=None
         Anything with SkyView's ``get_images`` method; None means
-        ``astroquery.skyview.SkyView`` (tests inject a fake).
+        ``astroquery.skyview.SkyView`` (``pip install "skgalvae[fetch]"``; tests inject
+        a fake).
     verbose : int, default=1
         Progress bar when > 0.
 
@@ -132,6 +154,13 @@ def fetch_sdss_cutouts(coordinates, *, size=150, band="i", survey=None,
     sklearn.utils.Bunch
         ``images``, ``data``, ``catalog`` (``name``, ``ra``, ``dec``, ``path``),
         ``image_shape``, ``pixel_scale``, ``DESCR`` (when ``return_images`` is True).
+
+    Examples
+    --------
+    >>> from skgalvae.datasets import fetch_sdss_cutouts
+    >>> paths = fetch_sdss_cutouts([[229.46686, 33.63632]])  # doctest: +SKIP
+    >>> paths[0].name  # doctest: +SKIP
+    'sdss_i_229.46686+33.63632.fits.gz'
     """
     ra, dec = _as_coordinates(coordinates)
     survey = f"SDSS{band}" if survey is None else survey

@@ -1,5 +1,6 @@
 """Reading FITS cutouts into the Pipeline's ``(n_samples, height * width)`` arrays."""
 
+import os
 import warnings
 from functools import partial
 from numbers import Integral, Real
@@ -10,7 +11,7 @@ import pandas as pd
 from astropy.io import fits
 from joblib import Parallel, delayed, effective_n_jobs
 from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, TransformerMixin
-from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils._param_validation import Interval, StrOptions, validate_params
 from sklearn.utils.validation import check_is_fitted
 
 from ..utils._progress import progress
@@ -50,6 +51,13 @@ def _as_paths(X):
     return [str(p) for p in arr]
 
 
+_HDU = [Interval(Integral, 0, None, closed="left"), str]
+
+
+@validate_params(
+    {"path": [str, os.PathLike], "hdu": _HDU, "fill_value": [Real, None]},
+    prefer_skip_nested_validation=True,
+)
 def read_fits_image(path, *, hdu=0, fill_value=None):
     """Read the 2-D image of one FITS file (``.fits`` or ``.fits.gz``) as float32.
 
@@ -68,10 +76,27 @@ def read_fits_image(path, *, hdu=0, fill_value=None):
     Raises
     ------
     FITSReadError
-        Naming the file: missing, unreadable/corrupt, without data in the HDU, not 2-D,
-        all non-finite, or with non-finite pixels when ``fill_value`` is None.
+        Naming the file: missing, a directory, unreadable/corrupt, without data in the
+        HDU, not 2-D, all non-finite, or with non-finite pixels when ``fill_value`` is
+        None.
+
+    Examples
+    --------
+    >>> from skgalvae.datasets import load_sdss_sample
+    >>> from skgalvae.io import read_fits_image
+    >>> path = load_sdss_sample().catalog["path"][0]
+    >>> image = read_fits_image(path)
+    >>> image.shape, image.dtype
+    ((150, 150), dtype('float32'))
     """
     path = Path(path)
+    if path.is_dir():
+        msg = (
+            f"FITS path {str(path)!r} is a directory, not a FITS file: pass the path of "
+            "one .fits or .fits.gz file (for a folder of cutouts, pass its files, e.g. "
+            "sorted(Path(folder).glob('*.fits*')))."
+        )
+        raise FITSReadError(msg)
     if not path.is_file():
         msg = f"FITS file {str(path)!r} does not exist."
         raise FITSReadError(msg)
@@ -276,6 +301,16 @@ class FITSLoader(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimato
         return tags
 
 
+@validate_params(
+    {
+        "paths": "no_validation",  # _as_paths checks it, with a message that helps
+        "hdu": _HDU,
+        "fill_value": [Real, None],
+        "expected_shape": ["array-like", None],
+        "n_jobs": [Integral, None],
+    },
+    prefer_skip_nested_validation=True,
+)
 def check_fits_files(paths, *, hdu=0, fill_value=None, expected_shape=None, n_jobs=None):
     """Check FITS files and return a table of the bad ones with the reason.
 

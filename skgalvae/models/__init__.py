@@ -12,7 +12,7 @@ from ._autoencoder import GalaxyAutoencoder
 from ._pca import EigengalaxyPCA
 from ._traversal import latent_traversal, traversal_effect
 from ._vae import GalaxyVAE
-from ._warnings import InactiveLatentWarning
+from ._warnings import InactiveLatentWarning, UndertrainedWarning
 
 #: The ``loss`` options of :class:`GalaxyVAE` and :class:`GalaxyAutoencoder`, the default
 #: first: ``"analytic"`` (sigma^2 = the batch's mean squared error), ``"gaussian"``
@@ -26,6 +26,7 @@ __all__ = [
     "GalaxyAutoencoder",
     "GalaxyVAE",
     "InactiveLatentWarning",
+    "UndertrainedWarning",
     "latent_traversal",
     "traversal_effect",
 ]

@@ -44,7 +44,7 @@ class GalaxyAutoencoder(BaseLatentModel):
 
     def __init__(self, latent_dim=2, *, channels=(4, 8, 16, 32, 64), kernel_size=3,
                  hidden_dim=256, loss="analytic", max_epochs=30, batch_size=64, lr=1e-3,
-                 optimizer=torch.optim.Adam, validation_fraction=0.1, patience=5,
+                 optimizer=torch.optim.Adam, validation_fraction="auto", patience=5,
                  device="auto", random_state=None, verbose=0, callbacks=None,
                  image_shape=None):
         self.latent_dim = latent_dim

@@ -27,24 +27,59 @@ from ..utils._images import validate_images
 from ._likelihoods import LIKELIHOODS
 from ._nets import LatentNet, elbo_terms, uses_conv
 from ._score import MeanLikelihoodScoreMixin
-from ._warnings import InactiveLatentWarning
+from ._warnings import InactiveLatentWarning, UndertrainedWarning
 
 _HISTORY_KEYS = ["epoch", "train_loss", "train_recon", "train_kl", "valid_loss",
                  "valid_recon", "valid_kl", "decoder_std", "dur"]
 #: Variance of a latent's posterior mean across the data below which it is inactive
 #: (Burda, Grosse & Salakhutdinov 2016).
 ACTIVE_VARIANCE = 0.01
+#: Largest absolute pixel value of images on the scale the networks are built for: scaled
+#: images lie in [0, 1] (LogScaler) or within a few hundred of 0 (a StandardScaler). A fit
+#: that diverges on data beyond this blames the data's scale before the learning rate.
+SCALED_MAX_ABS = 1e3
+#: ``validation_fraction="auto"``: hold out this fraction when it leaves at least
+#: ``MIN_SPLIT`` training and validation images, else validate on nothing.
+AUTO_VALIDATION_FRACTION = 0.1
+MIN_SPLIT = 2
 
 
 def resolve_device(device):
-    """``"auto"`` -> ``"cuda"`` when a GPU is visible, else ``"cpu"``; others unchanged."""
+    """Resolve ``device`` to a torch device string that this machine can run.
+
+    ``"auto"`` becomes ``"cuda"`` when a GPU is visible, else ``"cpu"``. Any other value must
+    name a torch device that is available here: ``device="cuda"`` on a machine without CUDA
+    raises a ``ValueError`` (before any work starts) instead of torch's ``AssertionError``
+    deep inside training.
+    """
     if isinstance(device, str) and device == "auto":
         return "cuda" if torch.cuda.is_available() else "cpu"
     try:
-        return str(torch.device(device))
+        resolved = torch.device(device)
     except (RuntimeError, TypeError) as exc:
         msg = f"device={device!r} is not a torch device: use 'auto', 'cpu' or 'cuda'."
         raise ValueError(msg) from exc
+    if resolved.type == "cuda":
+        if not torch.cuda.is_available():
+            msg = (
+                f"device={device!r} asks for a GPU, but CUDA is not available on this machine "
+                f"(torch {torch.__version__}, built with CUDA {torch.version.cuda}). "
+                "Use device='auto' (a GPU when present, else the CPU) or device='cpu'."
+            )
+            raise ValueError(msg)
+        if resolved.index is not None and resolved.index >= torch.cuda.device_count():
+            msg = (
+                f"device={device!r} names GPU {resolved.index}, but this machine has "
+                f"{torch.cuda.device_count()} GPU(s): use an index below that, or 'auto'."
+            )
+            raise ValueError(msg)
+    elif resolved.type == "mps" and not torch.backends.mps.is_available():
+        msg = (
+            f"device={device!r} asks for Apple's MPS, which is not available on this machine: "
+            "use device='auto' or device='cpu'."
+        )
+        raise ValueError(msg)
+    return str(resolved)
 
 
 class _Interrupted(Exception):
@@ -78,7 +113,9 @@ class _ELBONet(NeuralNet):
                 f"images are scaled to [0, 1] (LogScaler) and hold no NaN or inf, or use "
                 f"loss='bce'. The model was not fitted."
             )
-            raise FloatingPointError(msg)
+            exc = FloatingPointError(msg)
+            exc.loss_value, exc.epoch = loss.item(), epoch
+            raise exc
         prefix = "train" if training else "valid"
         self.history.record_batch(f"{prefix}_recon", rec.item())
         self.history.record_batch(f"{prefix}_kl", kl_total.item())
@@ -144,7 +181,8 @@ class BaseLatentModel(MeanLikelihoodScoreMixin, ClassNamePrefixFeaturesOutMixin,
         "batch_size": [Interval(Integral, 1, None, closed="left")],
         "lr": [Interval(Real, 0, None, closed="neither")],
         "optimizer": [callable],
-        "validation_fraction": [Interval(Real, 0, 1, closed="left"), None],
+        "validation_fraction": [Interval(Real, 0, 1, closed="left"), StrOptions({"auto"}),
+                                None],
         "patience": [Interval(Integral, 1, None, closed="left")],
         "device": [str, torch.device],
         "random_state": ["random_state"],
@@ -161,11 +199,41 @@ class BaseLatentModel(MeanLikelihoodScoreMixin, ClassNamePrefixFeaturesOutMixin,
         return X
 
     def _split(self, n_samples, rng):
-        """Shuffled train / validation indices (validation empty when disabled)."""
-        frac = self.validation_fraction or 0.0
-        n_valid = math.ceil(frac * n_samples) if frac > 0 else 0
-        if n_valid == 0 or n_samples - n_valid < 1:
-            return np.arange(n_samples), np.array([], dtype=int)
+        """Shuffled train / validation indices (validation empty when disabled).
+
+        ``ceil(validation_fraction * n_samples)`` images are held out (as
+        :func:`~sklearn.model_selection.train_test_split` counts them). Each side needs
+        at least ``MIN_SPLIT`` images: ``"auto"`` validates on nothing when that fails; an
+        explicit fraction raises a ``ValueError`` with the counts.
+        """
+        no_split = np.arange(n_samples), np.array([], dtype=int)
+        frac = self.validation_fraction
+        auto = isinstance(frac, str)
+        if auto:
+            frac = AUTO_VALIDATION_FRACTION
+        if not frac:
+            return no_split
+        n_valid = math.ceil(frac * n_samples)
+        n_train = n_samples - n_valid
+        if n_valid < MIN_SPLIT or n_train < MIN_SPLIT:
+            if auto:
+                return no_split
+            if n_samples < 2 * MIN_SPLIT:
+                advice = (f"{n_samples} images are too few to hold any out: pass "
+                          f"validation_fraction=None to train on all of them")
+            else:
+                advice = (
+                    f"for {n_samples} images pass a validation_fraction in "
+                    f"({(MIN_SPLIT - 1) / n_samples:.3g}, "
+                    f"{(n_samples - MIN_SPLIT) / n_samples:.3g}], or None to train on all "
+                    f"of them without validation"
+                )
+            msg = (
+                f"validation_fraction={self.validation_fraction} of {n_samples} images "
+                f"leaves {n_train} training and {n_valid} validation images; each needs "
+                f"at least {MIN_SPLIT}: {advice} (no early stopping)."
+            )
+            raise ValueError(msg)
         perm = rng.permutation(n_samples)
         return np.sort(perm[n_valid:]), np.sort(perm[:n_valid])
 
@@ -246,6 +314,18 @@ class BaseLatentModel(MeanLikelihoodScoreMixin, ClassNamePrefixFeaturesOutMixin,
             If the loss becomes NaN or infinite (training diverged).
         KeyboardInterrupt
             On Ctrl-C: nothing of the interrupted training is kept.
+        ValueError
+            If a parameter or ``X`` is invalid (checked before any training), e.g. a
+            ``device`` this machine does not have, or a ``validation_fraction`` that
+            leaves fewer than 2 training or validation images.
+
+        Warns
+        -----
+        InactiveLatentWarning
+            If a latent of the VAE carries (almost) no information.
+        UndertrainedWarning
+            If training took a single gradient step in all, or a callback stopped it
+            inside an epoch.
         """
         before = dict(self.__dict__)
         try:
@@ -257,7 +337,10 @@ class BaseLatentModel(MeanLikelihoodScoreMixin, ClassNamePrefixFeaturesOutMixin,
         return self
 
     def _fit(self, X):
+        # everything that can be checked is checked before any work: the parameters,
+        # the device, the data and the split
         self._validate_params()
+        self.device_ = resolve_device(self.device)
         X = self._validate_X(X, reset=True)
         if self.loss == "bce" and (X.min() < 0 or X.max() > 1):
             msg = (
@@ -265,7 +348,9 @@ class BaseLatentModel(MeanLikelihoodScoreMixin, ClassNamePrefixFeaturesOutMixin,
                 f"{X.max():.3g}]. Scale the images (e.g. LogScaler) or use loss='analytic'."
             )
             raise ValueError(msg)
-        self.device_ = resolve_device(self.device)
+        rng = check_random_state(self.random_state)
+        seed = int(rng.randint(np.iinfo(np.int32).max))
+        train_idx, valid_idx = self._split(len(X), rng)
         self.conv_ = uses_conv(self.image_shape_, tuple(self.channels))
         if not self.conv_ and min(self.image_shape_) >= 8:
             msg = (
@@ -275,9 +360,6 @@ class BaseLatentModel(MeanLikelihoodScoreMixin, ClassNamePrefixFeaturesOutMixin,
                 f"convolutional one."
             )
             warnings.warn(msg, UserWarning, stacklevel=3)
-        rng = check_random_state(self.random_state)
-        seed = int(rng.randint(np.iinfo(np.int32).max))
-        train_idx, valid_idx = self._split(len(X), rng)
         X_train = X[train_idx] if len(valid_idx) else X  # no copy without validation
         device = torch.device(self.device_)
         forked = [device.index or 0] if device.type == "cuda" else []
@@ -288,13 +370,54 @@ class BaseLatentModel(MeanLikelihoodScoreMixin, ClassNamePrefixFeaturesOutMixin,
                 net.fit(torch.from_numpy(X_train), None)
             except _Interrupted as exc:
                 raise KeyboardInterrupt from exc.__cause__
+            except FloatingPointError as exc:
+                blamed = _blame_scale(exc, X_train, self.lr)
+                if blamed is exc:
+                    raise
+                raise blamed from exc
         self.net_ = net
         self.latent_dim_ = int(self.latent_dim)
         self.likelihood_ = net.module_.likelihood.name
         self.n_epochs_ = len(net.history)
         self._diagnose(X_train)
         self.history_ = self._history_frame(net.history, self.latent_dim_)
+        self._warn_undertrained(len(X_train), len(valid_idx) > 0)
         self._warn_inactive()
+
+    def _n_train_batches(self):
+        return sum("train_loss" in batch for epoch in self.net_.history
+                   for batch in epoch["batches"])
+
+    def _warn_undertrained(self, n_train, validated):
+        """Warn when the fit that just returned saw too little training to be trusted.
+
+        A fit returns after ``max_epochs`` epochs, after early stopping (at the end of
+        an epoch: every loss recorded), or when a callback stopped it inside an epoch
+        the way skorch lets early stopping do (its losses missing: NaN in ``history_``).
+        """
+        last = self.history_.iloc[-1]
+        losses = ["train_loss", "valid_loss"] if validated else ["train_loss"]
+        name = type(self).__name__
+        if not np.isfinite(last[losses].to_numpy(float)).all():
+            msg = (
+                f"Training of {name} stopped inside epoch {len(self.history_)} of "
+                f"max_epochs={self.max_epochs}, before that epoch's loss was recorded "
+                f"({' and '.join(losses)} NaN in its row of history_): a callback ended "
+                f"it (skorch stops cleanly on the KeyboardInterrupt an early-stopping "
+                f"callback raises). The model is fitted with the weights of that moment. "
+                f"If that was not meant, stop at the end of an epoch (on_epoch_end) or "
+                f"refit."
+            )
+            warnings.warn(msg, UndertrainedWarning, stacklevel=4)
+        elif self._n_train_batches() == 1:
+            msg = (
+                f"{name} was trained with a single gradient step: 1 batch of {n_train} "
+                f"training images in {self.n_epochs_} epoch(s) (max_epochs="
+                f"{self.max_epochs}, batch_size={self.batch_size}), so the network is "
+                f"barely trained. Raise max_epochs, or lower batch_size below the number "
+                f"of training images."
+            )
+            warnings.warn(msg, UndertrainedWarning, stacklevel=4)
 
     def _diagnose(self, X):
         """One pass over the training images: latent spread and KL, reconstruction MSE."""
@@ -321,7 +444,7 @@ class BaseLatentModel(MeanLikelihoodScoreMixin, ClassNamePrefixFeaturesOutMixin,
         if not self._variational or self.n_features_in_ is None:
             return
         inactive = np.flatnonzero(~self.active_latents_)
-        if len(inactive) == 0 or self.net_.history[-1, "train_batch_count"] < 1:
+        if len(inactive) == 0 or self._n_train_batches() < 1:
             return
         dims = ", ".join(str(int(i)) for i in inactive)
         stds = ", ".join(f"{self.latent_std_[i]:.3f}" for i in inactive)
@@ -519,7 +642,7 @@ class BaseLatentModel(MeanLikelihoodScoreMixin, ClassNamePrefixFeaturesOutMixin,
         self : object
         """
         check_is_fitted(self)
-        device = resolve_device(device)
+        device = resolve_device(device)  # a ValueError before anything moves
         self.net_.module_.to(device)
         self.net_.device = device
         self.device_ = device
@@ -531,6 +654,14 @@ class BaseLatentModel(MeanLikelihoodScoreMixin, ClassNamePrefixFeaturesOutMixin,
 
     def __sklearn_is_fitted__(self):
         return hasattr(self, "net_")
+
+    def __setstate__(self, state):
+        super().__setstate__(state)
+        # skorch maps a GPU-trained net to the CPU on a machine without CUDA: follow it,
+        # so that inference does not send batches to the missing GPU
+        net = self.__dict__.get("net_")
+        if net is not None and "device_" in self.__dict__:
+            self.device_ = str(net.device)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -547,6 +678,23 @@ def _initial_sigma(X, max_rows=2000):
     rows = X[:: max(1, len(X) // max_rows)].astype(np.float64)
     spread = float(np.sqrt(np.mean((rows - rows.mean(0)) ** 2))) if len(rows) > 1 else 0.1
     return float(np.clip(spread, 1e-3, 1.0)) if np.isfinite(spread) else 0.1
+
+
+def _blame_scale(exc, X, lr):
+    """The error for a diverged fit: the data's scale first when it is far from [0, 1]."""
+    max_abs = max(float(X.max()), -float(X.min())) if X.size else 0.0
+    if not max_abs > SCALED_MAX_ABS:
+        return exc
+    msg = (
+        f"The training loss became {getattr(exc, 'loss_value', 'non-finite')} in epoch "
+        f"{getattr(exc, 'epoch', '?')}: training diverged, and the data's scale is the "
+        f"likely cause: the images reach max |x| = {max_abs:.3g}, far from the [0, 1] "
+        f"range of scaled images (|x| <= {SCALED_MAX_ABS:g} expected). Scale X first, "
+        f"e.g. with LogScaler (skgalvae.preprocessing) or a StandardScaler / MinMaxScaler "
+        f"in a Pipeline before the model. Lower lr (now {lr}) only if training on scaled "
+        f"images still diverges. The model was not fitted."
+    )
+    return FloatingPointError(msg)
 
 
 def _silent(*args, **kwargs):

@@ -1,5 +1,6 @@
 """Eigengalaxies: the linear baseline, built on scikit-learn's PCA."""
 
+import math
 from numbers import Integral, Real
 
 import numpy as np
@@ -14,6 +15,10 @@ from ..utils._images import validate_images
 from ._score import MeanLikelihoodScoreMixin
 
 _FLOAT_DTYPES = (np.float64, np.float32)
+#: Headroom kept below a dtype's largest (and above its smallest normal) value for the
+#: sums of squares that PCA computes (variances, SVD, scores).
+_HEADROOM = 1e4
+_F32_MAX = float(np.finfo(np.float32).max)
 _FORWARDED = ("components_", "explained_variance_", "explained_variance_ratio_",
               "singular_values_", "mean_", "n_components_", "noise_variance_",
               "n_samples_seen_")
@@ -78,11 +83,16 @@ default="auto"
     Notes
     -----
     A variance threshold (float ``n_components``) makes :class:`~sklearn.decomposition.PCA`
-    compute the full SVD: 134 s for 2,000 images of 150x150 on 2 CPU cores, and the cost
-    grows with the square of the number of images. For large sets, choose the number on
-    a subsample and pass it as an int (the randomized solver then takes 14 s for
-    12,500 x 22,500 and 12 components). ``score_samples`` needs ``noise_variance_ > 0``
+    compute the full SVD, whose cost grows with the square of the number of images. For
+    large sets, choose the number on a subsample and pass it as an int (the randomized
+    solver is then many times faster). ``score_samples`` needs ``noise_variance_ > 0``
     (fewer components than ``min(n_samples, n_features)``) to stay in low-rank form.
+
+    float32 images whose squares would leave float32's range (values beyond about 1e15,
+    or below about 1e-15) are handled in float64, so the variances and scores stay
+    finite; outputs are float32 again where the values fit. Images whose squares
+    overflow even float64 (about 1e150) raise a ``ValueError``: divide them by a
+    constant first.
 
     References
     ----------
@@ -126,7 +136,9 @@ default="auto"
         self.image_shape = image_shape
 
     def _validate_X(self, X, *, reset):
-        return validate_images(self, X, reset=reset, dtype=_FLOAT_DTYPES)
+        """Validated images in the dtype to compute in, and the dtype outputs keep."""
+        X = validate_images(self, X, reset=reset, dtype=_FLOAT_DTYPES)
+        return _in_range(X, "X"), X.dtype
 
     def _make_pca(self):
         if not self.incremental:
@@ -163,7 +175,7 @@ default="auto"
         self : object
         """
         self._validate_params()
-        X = self._validate_X(X, reset=True)
+        X, self._dtype = self._validate_X(X, reset=True)
         self.pca_ = self._make_pca().fit(X)
         self._copy_fitted()
         return self
@@ -185,8 +197,9 @@ default="auto"
         first = not hasattr(self, "pca_")
         if first:
             self._validate_params()
-        X = self._validate_X(X, reset=first)
+        X, dtype = self._validate_X(X, reset=first)
         if first:
+            self._dtype = dtype
             self.pca_ = self._make_pca()
         self.pca_.partial_fit(X)
         self._copy_fitted()
@@ -204,8 +217,8 @@ default="auto"
         Z : ndarray of shape (n_samples, n_components_)
         """
         check_is_fitted(self)
-        X = self._validate_X(X, reset=False)
-        return self.pca_.transform(X).astype(X.dtype, copy=False)
+        X, dtype = self._validate_X(X, reset=False)
+        return _as_dtype(self.pca_.transform(X), dtype)
 
     def encode(self, X):
         """Latent coordinates and a zero spread (PCA is deterministic).
@@ -244,7 +257,13 @@ default="auto"
                 f"(n_components_={self.n_components_}); got shape {Z.shape}."
             )
             raise ValueError(msg)
-        return self.pca_.inverse_transform(Z)
+        # the dtype sklearn gives for Z and the fitted data's dtype
+        dtype = np.result_type(Z.dtype, np.float32, getattr(self, "_dtype", np.float32))
+        if Z.dtype != np.float64 and (
+                self.components_.dtype == np.float64
+                or _max_abs(Z) * self.n_components_ > _F32_MAX / _HEADROOM):
+            Z = Z.astype(np.float64)  # Z @ components_ would overflow float32
+        return _as_dtype(self.pca_.inverse_transform(Z), dtype)
 
     def reconstruct(self, X):
         """Project onto the components and back: ``inverse_transform(transform(X))``.
@@ -281,8 +300,9 @@ default="auto"
         check_is_fitted(self)
         rng = check_random_state(random_state)
         eps = rng.standard_normal((int(n_samples), self.n_components_))
-        out = self.mean_ + (eps * np.sqrt(self.explained_variance_)) @ self.components_
-        return out.astype(self.components_.dtype, copy=False)
+        ev = np.asarray(self.explained_variance_, dtype=np.float64)
+        out = self.mean_ + (eps * np.sqrt(ev)) @ self.components_.astype(np.float64)
+        return _as_dtype(out, getattr(self, "_dtype", self.components_.dtype))
 
     def score_samples(self, X):
         """Probabilistic-PCA log-likelihood of each image (Tipping & Bishop 1999).
@@ -301,7 +321,7 @@ default="auto"
         log_likelihood : ndarray of shape (n_samples,)
         """
         check_is_fitted(self)
-        X = self._validate_X(X, reset=False)
+        X, _ = self._validate_X(X, reset=False)
         d, q = X.shape[1], self.n_components_
         noise = float(self.noise_variance_)
         if noise <= 0 or q >= d or self.whiten:
@@ -325,3 +345,44 @@ default="auto"
         tags = super().__sklearn_tags__()
         tags.transformer_tags.preserves_dtype = ["float64", "float32"]
         return tags
+
+
+def _max_abs(X):
+    return max(float(X.max()), -float(X.min())) if X.size else 0.0
+
+
+def _in_range(X, name):
+    """``X``, in float64 when the squares of its values would leave float32's range.
+
+    Raises a ``ValueError`` naming the data's scale when they would leave float64's.
+    """
+    max_abs = _max_abs(X)
+    if max_abs == 0:
+        return X
+    # log10 of a bound on every sum of squares PCA forms from X (centred values are at
+    # most 2 max|x|), and of the smallest square
+    big = 2 * math.log10(2 * max_abs) + math.log10(X.size) + math.log10(_HEADROOM)
+    small = 2 * math.log10(max_abs) - math.log10(_HEADROOM)
+    f64, f32 = np.finfo(np.float64), np.finfo(np.float32)
+    if big > math.log10(f64.max) or small < math.log10(f64.tiny):
+        msg = (
+            f"The values of {name} reach max |x| = {max_abs:.3g}: the sums of their "
+            f"squares that PCA computes leave even float64's range "
+            f"({float(f64.tiny):.3g} to {float(f64.max):.3g}). Divide the images by a "
+            f"constant (e.g. their maximum) or scale them (LogScaler) first."
+        )
+        raise ValueError(msg)
+    if X.dtype == np.float32 and (big > math.log10(f32.max)
+                                  or small < math.log10(f32.tiny)):
+        return X.astype(np.float64)
+    return X
+
+
+def _as_dtype(out, dtype):
+    """``out`` cast to ``dtype``, kept in float64 where its values exceed ``dtype``'s."""
+    out = np.asarray(out)
+    if out.dtype == dtype:
+        return out
+    if np.issubdtype(dtype, np.floating) and _max_abs(out) > float(np.finfo(dtype).max):
+        return out.astype(np.float64, copy=False)
+    return out.astype(dtype, copy=False)

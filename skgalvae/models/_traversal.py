@@ -1,6 +1,9 @@
 """Latent traversals: decoded images along one latent axis at a time."""
 
+from numbers import Integral
+
 import numpy as np
+from sklearn.utils._param_validation import HasMethods, Interval, validate_params
 from sklearn.utils.validation import check_is_fitted
 
 
@@ -15,6 +18,15 @@ def _latent_dim(model):
     raise TypeError(msg)
 
 
+@validate_params(
+    {
+        "model": [HasMethods(["inverse_transform"])],
+        "dims": ["array-like", Interval(Integral, None, None, closed="neither"), None],
+        "values": ["array-like", None],
+        "base": ["array-like", None],
+    },
+    prefer_skip_nested_validation=True,
+)
 def latent_traversal(model, dims=None, values=None, base=None):
     """Decode a grid of latent vectors that vary one latent variable at a time.
 
@@ -26,8 +38,8 @@ def latent_traversal(model, dims=None, values=None, base=None):
     ----------
     model : fitted GalaxyVAE, GalaxyAutoencoder or EigengalaxyPCA
         Any fitted model with ``inverse_transform`` and ``image_shape_``.
-    dims : sequence of int or None, default=None
-        Latent indices to vary; None: all of them.
+    dims : int, sequence of int or None, default=None
+        Latent indices to vary (negative ones count from the end); None: all of them.
     values : array-like of shape (n_values,) or None, default=None
         Values the varied latent takes, added to ``base``. None: 7 values from -2 to 2
         (two prior standard deviations of a VAE); for PCA these are scaled by each
@@ -55,7 +67,10 @@ def latent_traversal(model, dims=None, values=None, base=None):
     dims = np.arange(latent_dim) if dims is None else np.atleast_1d(np.asarray(dims))
     if dims.size == 0 or not np.issubdtype(dims.dtype, np.integer) or (
             dims.min() < -latent_dim or dims.max() >= latent_dim):
-        msg = f"dims must be latent indices in [0, {latent_dim}); got {dims.tolist()}."
+        msg = (
+            f"dims must be latent indices in [-{latent_dim}, {latent_dim}) (the model "
+            f"has {latent_dim} latents); got {dims.tolist()}."
+        )
         raise ValueError(msg)
     scale = np.ones(latent_dim)
     if values is None:
@@ -63,9 +78,15 @@ def latent_traversal(model, dims=None, values=None, base=None):
         if hasattr(model, "explained_variance_"):
             scale = np.sqrt(np.asarray(model.explained_variance_, dtype=np.float64))
     values = np.asarray(values, dtype=np.float64).ravel()
+    if values.size == 0 or not np.isfinite(values).all():
+        msg = f"values must be one or more finite numbers; got {values.tolist()}."
+        raise ValueError(msg)
     base = np.zeros(latent_dim) if base is None else np.asarray(base, dtype=np.float64)
-    if base.shape != (latent_dim,):
-        msg = f"base must have shape ({latent_dim},); got {base.shape}."
+    if base.shape != (latent_dim,) or not np.isfinite(base).all():
+        msg = (
+            f"base must be {latent_dim} finite numbers (shape ({latent_dim},)); got "
+            f"shape {base.shape}."
+        )
         raise ValueError(msg)
     Z = np.repeat(base[None, None, :], len(dims) * len(values), axis=0).reshape(
         len(dims), len(values), latent_dim)
@@ -75,6 +96,14 @@ def latent_traversal(model, dims=None, values=None, base=None):
     return np.asarray(images).reshape(len(dims), len(values), *model.image_shape_)
 
 
+@validate_params(
+    {
+        "model": [HasMethods(["inverse_transform", "get_feature_names_out"])],
+        "values": ["array-like", None],
+        "base": ["array-like", None],
+    },
+    prefer_skip_nested_validation=True,
+)
 def traversal_effect(model, values=None, base=None):
     """How much the decoded image changes along each latent: a collapse check.
 

@@ -52,11 +52,14 @@ _PARAMS_DOC = """
     lr : float, default=1e-3
         Learning rate. Lower it if training diverges.
     optimizer : torch optimizer class, default=torch.optim.Adam
-    validation_fraction : float or None, default=0.1
-        Fraction of the images held out (a random, shuffled subset drawn with
-        ``random_state``) to monitor the validation loss; training stops early when it
-        has not improved for ``patience`` epochs and the weights of the best epoch are
-        restored. ``0`` or ``None``: no validation, no early stopping.
+    validation_fraction : float, "auto" or None, default="auto"
+        Fraction of the images held out (``ceil(validation_fraction * n_samples)``, a
+        random, shuffled subset drawn with ``random_state``) to monitor the validation
+        loss; training stops early when it has not improved for ``patience`` epochs and
+        the weights of the best epoch are restored. Both the training and the validation
+        images must number at least 2, else :meth:`fit` raises a ``ValueError``.
+        ``"auto"``: 0.1 when that leaves at least 2 of each (11 images or more), else no
+        validation. ``0`` or ``None``: no validation, no early stopping.
     patience : int, default=5
         Epochs without improvement of the validation loss before stopping.
     device : str or torch.device, default="auto"
@@ -171,7 +174,7 @@ class GalaxyVAE(BaseLatentModel):
     def __init__(self, latent_dim=2, *, beta=1.0, channels=(4, 8, 16, 32, 64),
                  kernel_size=3, hidden_dim=256, loss="analytic", max_epochs=30,
                  batch_size=64, lr=1e-3, optimizer=torch.optim.Adam,
-                 validation_fraction=0.1, patience=5, device="auto", random_state=None,
+                 validation_fraction="auto", patience=5, device="auto", random_state=None,
                  verbose=0, callbacks=None, image_shape=None):
         self.latent_dim = latent_dim
         self.beta = beta

@@ -12,6 +12,9 @@ Conventions:
 - Images are drawn with ``origin="lower"`` (FITS convention); latent axes are labelled
   "Feat. 1", "Feat. 2", ... (0-based ``dims`` plus one), as in the seed study.
 - Morphological classes have fixed, colour-blind-safe colours: :data:`CLASS_COLORS`.
+- Parameters of a wrong type or out of range are rejected by scikit-learn's parameter
+  validation (:func:`~sklearn.utils._param_validation.validate_params`), with an
+  ``InvalidParameterError`` (a ``ValueError`` and ``TypeError``) naming the parameter.
 - Bad inputs (mismatched lengths, wrong shapes) raise a ``ValueError`` naming the
   parameter.
 """

@@ -4,6 +4,10 @@ import math
 
 import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.axes import Axes
+from matplotlib.colors import Colormap
+from matplotlib.figure import Figure, SubFigure
+from sklearn.utils._param_validation import HasMethods, StrOptions
 
 from ..utils._images import as_images, flatten_images, resolve_image_shape
 
@@ -31,6 +35,39 @@ OKABE_ITO = [
 ]
 
 _CLASS_ORDER = list(CLASS_COLORS)
+
+
+class HasAnyAttribute(HasMethods):
+    """Parameter constraint: objects with at least one of the given attributes.
+
+    A :class:`~sklearn.utils._param_validation.HasMethods` whose names may be any
+    attribute (a table, a list, ...), not only methods, e.g. a model's ``history_``.
+
+    Parameters
+    ----------
+    methods : str or list of str
+        The attribute names; one of them is enough.
+    """
+
+    def is_satisfied_by(self, val):
+        return any(hasattr(val, name) for name in self.methods)
+
+    def __str__(self):
+        names = " or ".join(repr(name) for name in self.methods)
+        return f"an object with a {names} attribute"
+
+
+# Parameter constraints shared by the plotting functions (see validate_params).
+#: ``ax`` of the single-panel functions.
+AX_CONSTRAINT = [Axes, None]
+#: ``fig`` of the multi-panel functions: an (empty) Figure or SubFigure.
+FIG_CONSTRAINT = [Figure, SubFigure, None]
+#: A matplotlib colour map, by name or as an object.
+CMAP_CONSTRAINT = [str, Colormap]
+#: ``origin`` of :meth:`matplotlib.axes.Axes.imshow`.
+ORIGIN_CONSTRAINT = [StrOptions({"lower", "upper"})]
+#: ``image_shape``: ``(height, width)`` of flat image rows.
+IMAGE_SHAPE_CONSTRAINT = ["array-like", None]
 
 
 def feature_label(index):

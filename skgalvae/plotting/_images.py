@@ -5,11 +5,18 @@ images), ``(n, h, w)`` or ``(n, 1, h, w)``, draws them with ``origin="lower"`` (
 convention: first row at the bottom) and returns the figure it drew in.
 """
 
+from numbers import Integral, Real
+
 import numpy as np
 from astropy.visualization import simple_norm
 from matplotlib.colors import Normalize
+from sklearn.utils._param_validation import Interval, StrOptions, validate_params
 
 from ._base import (
+    CMAP_CONSTRAINT,
+    FIG_CONSTRAINT,
+    IMAGE_SHAPE_CONSTRAINT,
+    ORIGIN_CONSTRAINT,
     check_images,
     check_same_length,
     clear_image_axes,
@@ -19,13 +26,11 @@ from ._base import (
 )
 
 _STRETCHES = ("linear", "sqrt", "log", "asinh")
+_POSITIVE_INT = Interval(Integral, 1, None, closed="left")
 
 
 def _image_norm(image, stretch, percent):
     """Display normalisation of one image (astropy's ``simple_norm``)."""
-    if stretch not in _STRETCHES:
-        msg = f"stretch must be one of {_STRETCHES} or None; got {stretch!r}."
-        raise ValueError(msg)
     finite = image[np.isfinite(image)]
     if finite.size == 0 or np.ptp(finite) == 0:
         value = float(finite[0]) if finite.size else 0.0
@@ -33,16 +38,25 @@ def _image_norm(image, stretch, percent):
     return simple_norm(finite, stretch=stretch, percent=percent)
 
 
-def _n_first(n, available, name="n"):
-    if n is None:
-        return available
-    n = int(n)
-    if n < 1:
-        msg = f"{name} must be a positive number of images; got {n}."
-        raise ValueError(msg)
-    return min(n, available)
+def _n_first(n, available):
+    """The first ``n`` of ``available`` images (all when ``n`` is None)."""
+    return available if n is None else min(int(n), available)
 
 
+@validate_params(
+    {
+        "images": ["array-like"],
+        "titles": ["array-like", None],
+        "ncols": [_POSITIVE_INT],
+        "image_shape": IMAGE_SHAPE_CONSTRAINT,
+        "stretch": [StrOptions(set(_STRETCHES)), None],
+        "percent": [Interval(Real, 0, 100, closed="right"), None],
+        "cmap": CMAP_CONSTRAINT,
+        "origin": ORIGIN_CONSTRAINT,
+        "fig": FIG_CONSTRAINT,
+    },
+    prefer_skip_nested_validation=True,
+)
 def plot_images(images, titles=None, *, ncols=8, image_shape=None, stretch="linear",
                 percent=99.5, cmap="gray", origin="lower", fig=None):
     """Show galaxy images in a grid, one panel per image.
@@ -51,19 +65,19 @@ def plot_images(images, titles=None, *, ncols=8, image_shape=None, stretch="line
     ----------
     images : array-like of shape (n, h*w), (n, h, w) or (n, 1, h, w)
         The images; flat rows need ``image_shape`` unless they are square.
-    titles : sequence of str, optional
+    titles : array-like of shape (n,), optional
         One title per image (for example a class or an object id).
     ncols : int, default=8
-        Panels per row at most.
+        Panels per row at most (at least 1).
     image_shape : tuple of int, optional
         ``(height, width)`` of flat rows.
     stretch : {"linear", "sqrt", "log", "asinh"} or None, default="linear"
         Display stretch of each image (:func:`astropy.visualization.simple_norm`);
         None is "linear". The data are not changed.
-    percent : float or None, default=99.5
+    percent : float in (0, 100] or None, default=99.5
         Percentage of each image's pixels between the colour limits; None uses the
         minimum and maximum.
-    cmap : str, default="gray"
+    cmap : str or Colormap, default="gray"
     origin : {"lower", "upper"}, default="lower"
         Where the first image row goes; "lower" is the FITS convention.
     fig : Figure or SubFigure, optional
@@ -104,6 +118,20 @@ def plot_images(images, titles=None, *, ncols=8, image_shape=None, stretch="line
     return fig
 
 
+@validate_params(
+    {
+        "raw": ["array-like"],
+        "scaled": ["array-like"],
+        "n": [_POSITIVE_INT, None],
+        "image_shape": IMAGE_SHAPE_CONSTRAINT,
+        "scaled_image_shape": IMAGE_SHAPE_CONSTRAINT,
+        "row_labels": ["array-like"],
+        "cmap": CMAP_CONSTRAINT,
+        "origin": ORIGIN_CONSTRAINT,
+        "fig": FIG_CONSTRAINT,
+    },
+    prefer_skip_nested_validation=True,
+)
 def plot_raw_vs_scaled(raw, scaled, *, n=6, image_shape=None, scaled_image_shape=None,
                        row_labels=("raw", "log-scaled"), cmap="gray", origin="lower",
                        fig=None):
@@ -120,15 +148,16 @@ def plot_raw_vs_scaled(raw, scaled, *, n=6, image_shape=None, scaled_image_shape
     scaled : array-like of shape (n, h2*w2), (n, h2, w2) or (n, 1, h2, w2)
         The same galaxies after preprocessing, in the same order; the image size may
         differ from ``raw`` (after resizing).
-    n : int, default=6
-        Number of galaxies shown (the first ``n``).
+    n : int or None, default=6
+        Number of galaxies shown (the first ``n``, at least 1); None shows them all.
     image_shape : tuple of int, optional
         ``(height, width)`` of flat ``raw`` rows.
     scaled_image_shape : tuple of int, optional
         ``(height, width)`` of flat ``scaled`` rows; defaults to ``image_shape`` when
         the sizes agree, else inferred.
     row_labels : tuple of str, default=("raw", "log-scaled")
-    cmap : str, default="gray"
+        The labels of the raw and the scaled rows.
+    cmap : str or Colormap, default="gray"
     origin : {"lower", "upper"}, default="lower"
     fig : Figure or SubFigure, optional
         An empty (sub)figure to draw in; a new figure is made when None.
@@ -171,6 +200,19 @@ def plot_raw_vs_scaled(raw, scaled, *, n=6, image_shape=None, scaled_image_shape
     return fig
 
 
+@validate_params(
+    {
+        "originals": ["array-like"],
+        "reconstructions": ["array-like"],
+        "n": [_POSITIVE_INT, None],
+        "image_shape": IMAGE_SHAPE_CONSTRAINT,
+        "show_residuals": ["boolean"],
+        "cmap": CMAP_CONSTRAINT,
+        "origin": ORIGIN_CONSTRAINT,
+        "fig": FIG_CONSTRAINT,
+    },
+    prefer_skip_nested_validation=True,
+)
 def plot_reconstructions(originals, reconstructions, *, n=8, image_shape=None,
                          show_residuals=False, cmap="gray", origin="lower", fig=None):
     """Show input images (top row) above the model's reconstructions (bottom row).
@@ -184,14 +226,14 @@ def plot_reconstructions(originals, reconstructions, *, n=8, image_shape=None,
         Model inputs.
     reconstructions : array-like of the same shape
         ``model.inverse_transform(model.transform(originals))``, same order.
-    n : int, default=8
-        Number of galaxies shown (the first ``n``).
+    n : int or None, default=8
+        Number of galaxies shown (the first ``n``, at least 1); None shows them all.
     image_shape : tuple of int, optional
         ``(height, width)`` of flat rows.
     show_residuals : bool, default=False
         Add a third row with ``reconstruction - input`` (diverging colours, centred
         on 0).
-    cmap : str, default="gray"
+    cmap : str or Colormap, default="gray"
     origin : {"lower", "upper"}, default="lower"
     fig : Figure or SubFigure, optional
         An empty (sub)figure to draw in; a new figure is made when None.
@@ -244,6 +286,19 @@ def plot_reconstructions(originals, reconstructions, *, n=8, image_shape=None,
     return fig
 
 
+@validate_params(
+    {
+        "components_images": ["array-like"],
+        "explained_variance_ratio": ["array-like", None],
+        "n": [_POSITIVE_INT, None],
+        "ncols": [_POSITIVE_INT],
+        "image_shape": IMAGE_SHAPE_CONSTRAINT,
+        "cmap": CMAP_CONSTRAINT,
+        "origin": ORIGIN_CONSTRAINT,
+        "fig": FIG_CONSTRAINT,
+    },
+    prefer_skip_nested_validation=True,
+)
 def plot_eigengalaxies(components_images, explained_variance_ratio=None, *, n=None,
                        ncols=6, image_shape=None, cmap="RdBu_r", origin="lower",
                        fig=None):
@@ -259,11 +314,12 @@ def plot_eigengalaxies(components_images, explained_variance_ratio=None, *, n=No
     explained_variance_ratio : array-like of shape (k,), optional
         Fraction of the variance each component explains; shown in the titles.
     n : int, optional
-        Show the first ``n`` components only.
+        Show the first ``n`` components only (at least 1); None shows them all.
     ncols : int, default=6
+        Panels per row at most (at least 1).
     image_shape : tuple of int, optional
         ``(height, width)`` of flat rows.
-    cmap : str, default="RdBu_r"
+    cmap : str or Colormap, default="RdBu_r"
     origin : {"lower", "upper"}, default="lower"
     fig : Figure or SubFigure, optional
         An empty (sub)figure to draw in; a new figure is made when None.
@@ -307,6 +363,18 @@ def plot_eigengalaxies(components_images, explained_variance_ratio=None, *, n=No
     return fig
 
 
+@validate_params(
+    {
+        "grid": ["array-like"],
+        "values": ["array-like", None],
+        "dims": ["array-like", None],
+        "image_shape": IMAGE_SHAPE_CONSTRAINT,
+        "cmap": CMAP_CONSTRAINT,
+        "origin": ORIGIN_CONSTRAINT,
+        "fig": FIG_CONSTRAINT,
+    },
+    prefer_skip_nested_validation=True,
+)
 def plot_latent_traversal(grid, values=None, *, dims=None, image_shape=None,
                           cmap="gray", origin="lower", fig=None):
     """Show images decoded along each latent feature: one row per feature.
@@ -323,12 +391,12 @@ def plot_latent_traversal(grid, values=None, *, dims=None, image_shape=None,
         channel axis ``(n_dims, n_values, 1, h, w)`` is accepted too.
     values : array-like of shape (n_values,), optional
         The latent values of the columns, shown as column titles.
-    dims : sequence of int, optional
+    dims : array-like of int of shape (n_dims,), optional
         The 0-based latent index of each row; rows are labelled "Feat. {dims[i] + 1}".
         Default ``range(n_dims)``.
     image_shape : tuple of int, optional
         ``(height, width)`` when ``grid`` holds flat images.
-    cmap : str, default="gray"
+    cmap : str or Colormap, default="gray"
     origin : {"lower", "upper"}, default="lower"
     fig : Figure or SubFigure, optional
         An empty (sub)figure to draw in; a new figure is made when None.

@@ -5,13 +5,17 @@ plane, labelled "Feat. 1", "Feat. 2", ... as in the seed study.
 """
 
 import warnings
+from numbers import Integral, Real
 
 import numpy as np
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from scipy.stats import binned_statistic_2d, gaussian_kde
+from sklearn.utils._param_validation import Interval, StrOptions, validate_params
 
 from ._base import (
+    AX_CONSTRAINT,
+    CMAP_CONSTRAINT,
     check_latents,
     check_same_length,
     class_colors,
@@ -23,6 +27,8 @@ from ._base import (
 _KDE_MAX_POINTS = 2000
 _KDE_GRID = 80
 _OUTLIER_MARKERS = ["*", "D", "^", "s", "v", "P", "X", "o"]
+#: ``levels``: fractions of a class enclosed by its contours, one or a sequence.
+_LEVELS = ["array-like", Interval(Real, 0, 1, closed="neither")]
 
 
 def _check_levels(levels):
@@ -83,6 +89,20 @@ def _check_labels(labels, n, name):
     return np.array([str(v) for v in labels], dtype=object)
 
 
+@validate_params(
+    {
+        "Z": ["array-like"],
+        "labels": ["array-like", None],
+        "dims": ["array-like"],
+        "density": ["boolean"],
+        "levels": _LEVELS,
+        "palette": [dict, None],
+        "s": [Interval(Real, 0, None, closed="neither"), None],
+        "alpha": [Interval(Real, 0, 1, closed="both")],
+        "ax": AX_CONSTRAINT,
+    },
+    prefer_skip_nested_validation=True,
+)
 def plot_latent_scatter(Z, labels=None, *, dims=(0, 1), density=True, levels=(0.5, 0.9),
                         palette=None, s=None, alpha=0.5, ax=None):
     """Scatter galaxies in a latent plane, coloured by class, with density contours.
@@ -103,13 +123,13 @@ def plot_latent_scatter(Z, labels=None, *, dims=(0, 1), density=True, levels=(0.
     density : bool, default=True
         Draw per-class density contours (classes with fewer than 5 galaxies get none,
         with a warning).
-    levels : sequence of float, default=(0.5, 0.9)
-        Fractions of each class enclosed by its contours.
+    levels : float or sequence of float, default=(0.5, 0.9)
+        Fractions in (0, 1) of each class enclosed by its contours.
     palette : dict, optional
         Colours overriding :data:`CLASS_COLORS` for some classes.
     s : float, optional
-        Marker size; default shrinks with the number of points.
-    alpha : float, default=0.5
+        Marker size (positive); default shrinks with the number of points.
+    alpha : float in [0, 1], default=0.5
         Marker opacity.
     ax : matplotlib Axes, optional
         Axes to draw in; a new figure is made when None.
@@ -164,6 +184,22 @@ def plot_latent_scatter(Z, labels=None, *, dims=(0, 1), density=True, levels=(0.
     return fig
 
 
+@validate_params(
+    {
+        "Z_train": ["array-like"],
+        "Z_outliers": ["array-like"],
+        "outlier_labels": ["array-like", None],
+        "dims": ["array-like"],
+        "train_labels": ["array-like", None],
+        "background": [StrOptions({"hexbin", "scatter"})],
+        "gridsize": [Interval(Integral, 1, None, closed="left")],
+        "levels": _LEVELS,
+        "palette": [dict, None],
+        "colorbar": ["boolean"],
+        "ax": AX_CONSTRAINT,
+    },
+    prefer_skip_nested_validation=True,
+)
 def plot_outliers_on_latent_map(Z_train, Z_outliers, outlier_labels=None, *,
                                 dims=(0, 1), train_labels=None, background="hexbin",
                                 gridsize=40, levels=(0.5, 0.9), palette=None,
@@ -190,9 +226,9 @@ def plot_outliers_on_latent_map(Z_train, Z_outliers, outlier_labels=None, *,
     background : {"hexbin", "scatter"}, default="hexbin"
         How the training population is drawn.
     gridsize : int, default=40
-        Number of hexagons across (``background="hexbin"``).
-    levels : sequence of float, default=(0.5, 0.9)
-        Fractions enclosed by the training classes' contours.
+        Number of hexagons across (``background="hexbin"``), at least 1.
+    levels : float or sequence of float, default=(0.5, 0.9)
+        Fractions in (0, 1) enclosed by the training classes' contours.
     palette : dict, optional
         Colours overriding :data:`CLASS_COLORS`.
     colorbar : bool, default=False
@@ -232,9 +268,6 @@ def plot_outliers_on_latent_map(Z_train, Z_outliers, outlier_labels=None, *,
         outlier_labels = _check_labels(outlier_labels, len(outliers), "outlier_labels")
     if train_labels is not None:
         train_labels = _check_labels(train_labels, len(train), "train_labels")
-    if background not in ("hexbin", "scatter"):
-        msg = f"background must be 'hexbin' or 'scatter'; got {background!r}."
-        raise ValueError(msg)
     fig, ax = get_ax(ax)
     limits = _limits(np.vstack([train, outliers]))
     handles = [Patch(facecolor="0.6", label="training population")]
@@ -278,6 +311,25 @@ def plot_outliers_on_latent_map(Z_train, Z_outliers, outlier_labels=None, *,
     return fig
 
 
+@validate_params(
+    {
+        "Z": ["array-like"],
+        "values": ["array-like"],
+        "dims": ["array-like"],
+        "bins": [Interval(Integral, 1, None, closed="left"), "array-like"],
+        "statistic": [
+            StrOptions({"mean", "std", "median", "count", "sum", "min", "max"}),
+            callable,
+        ],
+        "min_count": [Interval(Integral, 1, None, closed="left")],
+        "label": [str],
+        "cmap": CMAP_CONSTRAINT,
+        "vmin": [Real, None],
+        "vmax": [Real, None],
+        "ax": AX_CONSTRAINT,
+    },
+    prefer_skip_nested_validation=True,
+)
 def plot_property_map(Z, values, *, dims=(0, 1), bins=30, statistic="median",
                       min_count=3, label="log sSFR", cmap="viridis", vmin=None,
                       vmax=None, ax=None):
@@ -298,14 +350,15 @@ def plot_property_map(Z, values, *, dims=(0, 1), bins=30, statistic="median",
     dims : tuple of int, default=(0, 1)
         The two latent features (0-based) on the x and y axes.
     bins : int or (int, int) or sequence of edges, default=30
-        Passed to :func:`scipy.stats.binned_statistic_2d`.
+        Passed to :func:`scipy.stats.binned_statistic_2d`; an int is at least 1.
     statistic : str or callable, default="median"
-        Passed to :func:`scipy.stats.binned_statistic_2d`.
+        Passed to :func:`scipy.stats.binned_statistic_2d`: one of "mean", "std",
+        "median", "count", "sum", "min", "max", or a function of a cell's values.
     min_count : int, default=3
-        Smallest number of galaxies for a cell to be coloured.
+        Smallest number of galaxies for a cell to be coloured (at least 1).
     label : str, default="log sSFR"
         Name of the property; the colourbar reads ``"{statistic} {label}"``.
-    cmap : str, default="viridis"
+    cmap : str or Colormap, default="viridis"
     vmin, vmax : float, optional
         Colour limits; default the range of the coloured cells.
     ax : matplotlib Axes, optional

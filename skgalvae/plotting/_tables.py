@@ -4,11 +4,14 @@ Tables are wide :class:`pandas.DataFrame` objects of numbers: the row and column
 become the figure's tick labels.
 """
 
+from numbers import Real
+
 import numpy as np
 import pandas as pd
 from matplotlib.colors import Normalize
+from sklearn.utils._param_validation import Interval, validate_params
 
-from ._base import OKABE_ITO, feature_label, get_ax
+from ._base import AX_CONSTRAINT, CMAP_CONSTRAINT, OKABE_ITO, feature_label, get_ax
 
 
 def _check_table(table, name, *, default_columns=None):
@@ -40,6 +43,19 @@ def _check_table(table, name, *, default_columns=None):
     return table.astype(float)
 
 
+@validate_params(
+    {
+        "table": ["array-like"],
+        "pvalues": ["array-like", None],
+        "alpha": [Interval(Real, 0, 1, closed="both")],
+        "fmt": [str],
+        "cmap": CMAP_CONSTRAINT,
+        "vmax": [Interval(Real, 0, None, closed="neither")],
+        "cbar_label": [str],
+        "ax": AX_CONSTRAINT,
+    },
+    prefer_skip_nested_validation=True,
+)
 def plot_correlation_table(table, *, pvalues=None, alpha=0.05, fmt="{:.2f}",
                            cmap="RdBu_r", vmax=1.0, cbar_label="correlation",
                            ax=None):
@@ -58,15 +74,16 @@ def plot_correlation_table(table, *, pvalues=None, alpha=0.05, fmt="{:.2f}",
         "Feat. 1", "Feat. 2", ...
     pvalues : DataFrame of the same shape, optional
         p-values of the correlations; cells with ``p < alpha`` get a ``*``.
-    alpha : float, default=0.05
+    alpha : float in [0, 1], default=0.05
         Significance level for the ``*``.
     fmt : str, default="{:.2f}"
         Format of the annotations; NaN cells read "n/a".
-    cmap : str, default="RdBu_r"
+    cmap : str or Colormap, default="RdBu_r"
         Diverging colour map.
     vmax : float, default=1.0
-        Colour limits are ``[-vmax, vmax]``.
+        Colour limits are ``[-vmax, vmax]`` (``vmax > 0``).
     cbar_label : str, default="correlation"
+        Label of the colourbar.
     ax : matplotlib Axes, optional
         Axes to draw in; a new figure is made when None.
 
@@ -126,6 +143,17 @@ def plot_correlation_table(table, *, pvalues=None, alpha=0.05, fmt="{:.2f}",
     return fig
 
 
+@validate_params(
+    {
+        "table": ["array-like"],
+        "errors": ["array-like", None],
+        "ylabel": [str],
+        "annotate": ["boolean"],
+        "palette": [dict, None],
+        "ax": AX_CONSTRAINT,
+    },
+    prefer_skip_nested_validation=True,
+)
 def plot_model_comparison(table, *, errors=None, ylabel="score", annotate=True,
                           palette=None, ax=None):
     """Compare models on several metrics with grouped bars.
@@ -141,6 +169,7 @@ def plot_model_comparison(table, *, errors=None, ylabel="score", annotate=True,
     errors : DataFrame of the same shape, optional
         Error bars (e.g. the standard deviation over CV folds).
     ylabel : str, default="score"
+        Label of the y axis.
     annotate : bool, default=True
         Write each bar's value above it.
     palette : dict, optional

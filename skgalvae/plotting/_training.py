@@ -4,8 +4,9 @@ import re
 
 import numpy as np
 import pandas as pd
+from sklearn.utils._param_validation import validate_params
 
-from ._base import OKABE_ITO, get_axes_grid
+from ._base import FIG_CONSTRAINT, OKABE_ITO, HasAnyAttribute, get_axes_grid
 
 _PANELS = (
     ("reconstruction", ("recon",)),
@@ -29,7 +30,10 @@ def _history_frame(history):
     elif isinstance(history, dict):
         frame = pd.DataFrame(history)
     else:
-        rows = list(history)
+        try:
+            rows = list(history)
+        except TypeError:  # an object's history_ that is not a table
+            rows = [history]
         if not all(isinstance(r, dict) for r in rows):
             msg = (
                 "history must be a DataFrame, a dict of per-epoch lists, a list of "
@@ -81,6 +85,14 @@ def _style(column):
     return {"color": "black", "linestyle": ":"}
 
 
+@validate_params(
+    {
+        "history": [pd.DataFrame, list, tuple, dict, HasAnyAttribute(["history_", "history"])],
+        "logy": ["boolean"],
+        "fig": FIG_CONSTRAINT,
+    },
+    prefer_skip_nested_validation=True,
+)
 def plot_training_curves(history, *, logy=False, fig=None):
     """Plot per-epoch losses: the total loss, and its parts when the history has them.
 
@@ -97,7 +109,8 @@ def plot_training_curves(history, *, logy=False, fig=None):
     ----------
     history : DataFrame, list of dict, dict of lists, or object with ``history_``
         One row per epoch, e.g. ``model.history_``, a skorch ``History`` or
-        ``pd.DataFrame(model.history_)``. An "epoch" column gives the x axis (default
+        ``pd.DataFrame(model.history_)``; an object's ``history_`` (or ``history``,
+        as a skorch net's) attribute is read. An "epoch" column gives the x axis (default
         1, 2, ...).
     logy : bool, default=False
         Logarithmic loss axes.

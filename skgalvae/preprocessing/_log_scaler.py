@@ -61,7 +61,7 @@ class LogScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
     >>> from skgalvae.preprocessing import LogScaler
     >>> X = np.array([[0.0, 0.05, 1.0, 10.0]])
     >>> LogScaler().fit_transform(X).round(3)
-    array([[0.   , 0.148, 0.617, 1.   ]])
+    array([[0.   , 0.147, 0.616, 1.   ]])
     >>> scaler = LogScaler(normalize="global", percentile=100).fit(X)
     >>> np.allclose(scaler.inverse_transform(scaler.transform(X)), X)
     True

@@ -4,6 +4,7 @@ from numbers import Integral, Real
 
 import numpy as np
 import pandas as pd
+from sklearn.utils._param_validation import StrOptions, validate_params
 
 from ..utils._validation import check_catalog, require_columns
 
@@ -106,15 +107,6 @@ def _check_thresholds(thresholds):
     return merged
 
 
-def _check_kind(fraction_kind):
-    if fraction_kind not in FRACTION_KINDS:
-        msg = (
-            f"fraction_kind must be one of {FRACTION_KINDS}, got {fraction_kind!r}: "
-            f"it picks the GZ2 columns <task>_<answer>_<fraction_kind>."
-        )
-        raise ValueError(msg)
-
-
 def _check_names(values, allowed, name):
     if isinstance(values, str):
         values = (values,)
@@ -126,38 +118,83 @@ def _check_names(values, allowed, name):
     return values
 
 
+#: Slack on the [0, 1] range of a vote fraction, for values rounded in a file.
+_FRACTION_SLACK = 1e-6
+
+
+def _numeric(catalog, column):
+    """Column ``column`` as floats, or a ValueError naming the column, row and value."""
+    values = catalog[column]
+    parsed = pd.to_numeric(values, errors="coerce")
+    bad = parsed.isna() & values.notna()
+    if bad.any():
+        row = np.flatnonzero(bad.to_numpy())[0]
+        msg = (
+            f"catalog column {column!r} holds {int(bad.sum())} value(s) that are not "
+            f"numbers, e.g. {values.iloc[row]!r} in row {row} (index "
+            f"{values.index[row]!r}). Replace them with NaN (a missing vote), e.g. "
+            f"pd.to_numeric(catalog[{column!r}], errors='coerce')."
+        )
+        raise ValueError(msg)
+    return parsed.to_numpy(dtype=float)
+
+
 class _Votes:
-    """Read the needed GZ2 columns once; check them all before computing anything."""
+    """Read the needed GZ2 columns once; check them all before computing anything.
+
+    Every needed column must be numeric (NaN marks a missing vote), and every fraction
+    column must lie in [0, 1]: a table in percent would otherwise keep the wrong galaxies.
+    """
 
     def __init__(self, catalog, kind, th, needs):
         self.catalog = catalog
         self.kind = kind
         self.th = th
-        columns = []
+        fractions, counts = [], []
         for task, answers in needs["fractions"].items():
-            columns += [_column(task, a, kind) for a in answers]
+            fractions += [_column(task, a, kind) for a in answers]
         if th["min_votes"] > 0:
             for task in needs["counts"]:
-                columns += [_column(task, a, "count") for a in _TASKS[task][1]]
-        self.columns = list(dict.fromkeys(columns))
+                counts += [_column(task, a, "count") for a in _TASKS[task][1]]
+        fractions = list(dict.fromkeys(fractions))
+        self.columns = list(dict.fromkeys(fractions + counts))
         require_columns(catalog, self.columns, name="catalog")
+        self.values = {column: _numeric(catalog, column) for column in self.columns}
+        self._check_fractions(fractions)
+
+    def _check_fractions(self, columns):
+        outside = {}
+        for column in columns:
+            v = self.values[column]
+            v = v[np.isfinite(v)]
+            if v.size and (v.min() < -_FRACTION_SLACK or v.max() > 1 + _FRACTION_SLACK):
+                outside[column] = (float(v.min()), float(v.max()))
+        if outside:
+            ranges = "; ".join(f"{c}: [{lo:g}, {hi:g}]" for c, (lo, hi) in outside.items())
+            hint = (
+                " They look like percentages: divide those columns by 100."
+                if all(lo >= 0 and hi <= 100 for lo, hi in outside.values()) else ""
+            )
+            msg = (
+                f"GZ2 vote fractions must lie in [0, 1], but {len(outside)} catalog "
+                f"column(s) do not: {ranges}.{hint}"
+            )
+            raise ValueError(msg)
 
     def complete(self):
         """Rows with every needed vote column present (not NaN)."""
-        values = self.catalog[self.columns].apply(pd.to_numeric, errors="raise")
-        return values.notna().all(axis=1).to_numpy().copy()
+        keep = np.ones(len(self.catalog), dtype=bool)
+        for column in self.columns:
+            keep &= ~np.isnan(self.values[column])
+        return keep
 
     def p(self, task, answer):
-        values = self.catalog[_column(task, answer, self.kind)]
-        return pd.to_numeric(values, errors="raise").to_numpy(dtype=float)
+        return self.values[_column(task, answer, self.kind)]
 
     def well_answered_votes(self, task):
         if self.th["min_votes"] <= 0:
             return np.ones(len(self.catalog), dtype=bool)
-        n = sum(
-            self.catalog[_column(task, a, "count")].to_numpy(dtype=float)
-            for a in _TASKS[task][1]
-        )
+        n = sum(self.values[_column(task, a, "count")] for a in _TASKS[task][1])
         return n >= self.th["min_votes"]
 
 
@@ -202,6 +239,15 @@ def _is_odd(v):
     return v.p("t06", "a14_yes") >= v.th["odd"]
 
 
+@validate_params(
+    {
+        "catalog": ["array-like"],
+        "exclude": [StrOptions(set(EXCLUDE_OPTIONS)), list, tuple],
+        "thresholds": [dict, None],
+        "fraction_kind": [StrOptions(set(FRACTION_KINDS))],
+    },
+    prefer_skip_nested_validation=True,
+)
 def gz2_selection_mask(catalog, exclude=("edge_on", "odd"), thresholds=None,
                        fraction_kind="debiased"):
     """Boolean mask of the galaxies kept after removing edge-on, odd, ... galaxies.
@@ -245,6 +291,10 @@ default=("edge_on", "odd")
     KeyError
         If the catalog lacks a needed column; the message lists the missing columns
         and the columns found.
+    ValueError
+        If a needed column holds a value that is not a number, or a fraction column
+        holds values outside [0, 1] (e.g. percentages); the message names the columns
+        and their range.
 
     See Also
     --------
@@ -271,7 +321,6 @@ default=("edge_on", "odd")
     array([False,  True, False])
     """
     catalog = check_catalog(catalog)
-    _check_kind(fraction_kind)
     exclude = _check_names(exclude, EXCLUDE_OPTIONS, "exclude")
     th = _check_thresholds(thresholds)
     votes = _Votes(catalog, fraction_kind, th, _needs(exclude=exclude))
@@ -285,6 +334,15 @@ default=("edge_on", "odd")
     return keep
 
 
+@validate_params(
+    {
+        "catalog": ["array-like"],
+        "thresholds": [dict, None],
+        "fraction_kind": [StrOptions(set(FRACTION_KINDS))],
+        "extra_labels": [StrOptions(set(EXTRA_LABELS)), list, tuple],
+    },
+    prefer_skip_nested_validation=True,
+)
 def gz2_morphology(catalog, thresholds=None, fraction_kind="debiased",
                    extra_labels=EXTRA_LABELS):
     """Morphology label of each galaxy from its Galaxy Zoo 2 vote fractions.
@@ -321,13 +379,17 @@ default=("merger", "irregular", "edge_on")
     Returns
     -------
     labels : ndarray of str, shape (n_galaxies,)
-        Galaxies with missing (NaN) votes are ``"uncertain"``.
+        A galaxy with a missing (NaN) value in any column the labels need is
+        ``"uncertain"`` (as :func:`gz2_selection_mask` does not keep it).
 
     Raises
     ------
     KeyError
         If the catalog lacks a needed column (the message lists what is missing and
         what was found).
+    ValueError
+        If a needed column holds a value that is not a number, or a fraction column
+        holds values outside [0, 1] (e.g. percentages); the message names the columns.
 
     See Also
     --------
@@ -350,7 +412,6 @@ default=("merger", "irregular", "edge_on")
     array(['elliptical', 'spiral', 'uncertain'], dtype=object)
     """
     catalog = check_catalog(catalog)
-    _check_kind(fraction_kind)
     extra = _check_names(extra_labels, EXTRA_LABELS, "extra_labels")
     th = _check_thresholds(thresholds)
     arms = th["spiral_arms"] is not None
@@ -384,6 +445,7 @@ default=("merger", "irregular", "edge_on")
             labels[odd & (top == "a24_merger")] = "merger"
         if "irregular" in extra:
             labels[odd & (top == "a22_irregular")] = "irregular"
+    labels[~votes.complete()] = "uncertain"
     return labels
 
 

@@ -147,7 +147,8 @@ def main(argv=None):
 
     0: done; 1: bad input (one line on stderr saying what and how to fix it); 2: usage;
     130: interrupted (Ctrl-C): the stage that was running kept nothing partial, and the
-    next run resumes from the last completed stage.
+    next run resumes from the last completed stage. Every option (``--out``,
+    ``--device``, ``--source``, the numbers) is checked before any work starts.
     """
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -165,13 +166,18 @@ def main(argv=None):
         run_demo(output_shape=args.image_size, n_jobs=args.n_jobs)
         return 0
     from ._errors import StudyInputError
-    from ._study import run_stage, run_study
+    from ._study import DEFAULTS, run_stage, run_study
 
     try:
         config = _config(args)
         log = (lambda *a, **k: None) if args.quiet else print
         if args.command == "fetch" or getattr(args, "fetch", False):
+            from ._checks import check_config, check_fetch_extras
             from ._fetch import fetch_population
+
+            # the download takes hours: check every option before it starts
+            check_config({**DEFAULTS, **config, "source": "sample"})
+            check_fetch_extras()
 
             config["source"] = str(fetch_population(config, log))
             if args.command == "fetch":

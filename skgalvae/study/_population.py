@@ -39,6 +39,13 @@ def _read_catalog_csv(path):
     path = Path(path)
     try:
         catalog = pd.read_csv(path)
+    except pd.errors.EmptyDataError as exc:
+        msg = (
+            f"catalog {str(path)!r} is empty (no header line): a catalog CSV needs a "
+            "header with a 'path' column (the FITS file of each galaxy) and one row per "
+            "galaxy."
+        )
+        raise StudyInputError(msg) from exc
     except (OSError, pd.errors.ParserError, UnicodeDecodeError) as exc:
         msg = f"catalog {str(path)!r} could not be read as CSV: {exc}"
         raise StudyInputError(msg) from exc

@@ -14,12 +14,14 @@ import platform
 import time
 from datetime import UTC, datetime
 
+from sklearn.utils._param_validation import StrOptions, validate_params
 from threadpoolctl import threadpool_limits
 
 from .._version import __version__
 from ..utils._show_versions import _versions
+from ._checks import check_config, check_out, check_source
 from ._errors import StudyInputError
-from ._registry import DEFAULT_CHANNELS, DEFAULT_LOSS, LOSSES, MODEL_CHOICES
+from ._registry import DEFAULT_CHANNELS, DEFAULT_LOSS
 from ._rundir import (
     STAGE_OUTPUTS,
     STAGES,
@@ -69,37 +71,6 @@ def _torch_threads(n):
         yield
     finally:
         torch.set_num_threads(before)
-
-
-def check_config(config):
-    """Raise a ValueError naming the option when a value of ``config`` is invalid."""
-    if not 8 <= config["image_size"] <= 150:
-        msg = f"--image-size must be between 8 and 150; got {config['image_size']}."
-        raise ValueError(msg)
-    if not config["stretch"] > 0:
-        msg = f"--stretch must be positive; got {config['stretch']}."
-        raise ValueError(msg)
-    for name in ("n_galaxies", "latent_dim", "epochs"):
-        if config[name] < 1:
-            msg = f"--{name.replace('_', '-')} must be positive; got {config[name]}."
-            raise ValueError(msg)
-    if not 0 < config["test_size"] < 1:
-        msg = (f"--test-size must be between 0 and 1 (the held-out share); got "
-               f"{config['test_size']}.")
-        raise ValueError(msg)
-    if not config["beta"] >= 0:
-        msg = f"--beta must be zero or positive; got {config['beta']}."
-        raise ValueError(msg)
-    channels = list(config["channels"])
-    if not channels or any(int(c) != c or c < 1 for c in channels):
-        msg = f"--channels must be positive integers, e.g. 4,8,16,32,64; got {channels}."
-        raise ValueError(msg)
-    if config["loss"] not in LOSSES:
-        msg = f"--loss {config['loss']!r} is not a loss of the study; choose from {LOSSES}."
-        raise ValueError(msg)
-    if config["model"] not in MODEL_CHOICES:
-        msg = f"--model {config['model']!r} is not a model; choose from {MODEL_CHOICES}."
-        raise ValueError(msg)
 
 
 def _stage_function(stage):
@@ -159,12 +130,12 @@ def _execute(stage, config, run, upstream, log):
     return fp
 
 
-def _check_stage(stage):
-    if stage not in STAGES:
-        msg = f"unknown stage {stage!r}; choose from {STAGES}."
-        raise ValueError(msg)
-
-
+# The study builds and fits estimators from the configuration: their own parameter
+# validation must stay on inside it (prefer_skip_nested_validation=False).
+@validate_params(
+    {"stage": [StrOptions(set(STAGES))], "config": [dict, None], "log": [callable]},
+    prefer_skip_nested_validation=False,
+)
 def run_stage(stage, config, log=print):
     """Run one stage of the study, on the outputs its upstream stages recorded.
 
@@ -176,7 +147,7 @@ def run_stage(stage, config, log=print):
     Parameters
     ----------
     stage : {"simulate", "train", "analyse", "report"}
-    config : dict
+    config : dict or None
         Overrides of :data:`DEFAULTS`; ``out`` is the run directory.
     log : callable, default=print
 
@@ -184,10 +155,15 @@ def run_stage(stage, config, log=print):
     -------
     dict
         The content of ``run.json``.
+
+    Raises
+    ------
+    StudyInputError
+        A bad option or a missing upstream stage, raised before the stage starts.
     """
-    _check_stage(stage)
     explicit = dict(config or {})
     config = {**DEFAULTS, **explicit}
+    check_out(config["out"])
     run = RunDir(config["out"])
     info = run.read()
     upstream = None
@@ -218,11 +194,17 @@ def run_stage(stage, config, log=print):
             config[name] = value
         upstream = record["fingerprint"]
     check_config(config)
+    if stage == "simulate":
+        check_source(config)
     log(f"[{stage}]")
     _execute(stage, config, run, upstream, log)
     return run.read()
 
 
+@validate_params(
+    {"config": [dict, None], "force": ["boolean"], "log": [callable]},
+    prefer_skip_nested_validation=False,
+)
 def run_study(config=None, *, force=False, log=print):
     """Run every stage, recomputing exactly those whose results are not up to date.
 
@@ -246,23 +228,56 @@ def run_study(config=None, *, force=False, log=print):
     dict
         The content of ``run.json``.
 
+    Raises
+    ------
+    StudyInputError
+        A bad option (``--out``, ``--device``, ``--source``, a number out of range),
+        raised before any stage starts.
+
     Notes
     -----
-    A stage writes into ``<out>/.stage-<stage>.tmp/`` and moves its outputs into place
-    only once it has completed; an interrupted stage (KeyboardInterrupt included, which
-    propagates) leaves the previous outputs and no fingerprint, so the next run redoes
-    it.
+    Every option is checked, and what is to be recomputed decided, before the first
+    stage starts. A stage writes into ``<out>/.stage-<stage>.tmp/`` and moves its outputs
+    into place only once it has completed; an interrupted stage (KeyboardInterrupt
+    included, which propagates) leaves the previous outputs and no fingerprint, so the
+    next run redoes it.
     """
     config = {**DEFAULTS, **(config or {})}
     check_config(config)
     run = RunDir(config["out"])
+    plan = _plan(config, run, force)
+    if any(stage == "simulate" and reason is not None for stage, _, reason, _ in plan):
+        check_source(config)
     run.out.mkdir(parents=True, exist_ok=True)
     start = time.perf_counter()
+    upstream = None
+    for stage, fp, reason, verb in plan:
+        if reason is None:
+            log(f"[{stage}] up to date in {run.out} (fingerprint {fp}): skipped")
+            upstream = fp
+            continue
+        log(f"[{stage}] {reason}: {verb}")
+        upstream = _execute(stage, config, run, upstream, log)
+    info = run.read()
+    info.setdefault("timings_s", {})["total_this_run"] = round(time.perf_counter() - start, 2)
+    run.write(info)
+    return info
+
+
+def _plan(config, run, force):
+    """Decide, before any work, what each stage does: ``[(stage, fp, reason, verb)]``.
+
+    ``reason`` (and ``verb``) is None for a stage that is up to date and skipped. A
+    stage's fingerprint depends only on the parameters, so the plan is exactly what the
+    stages will record.
+    """
+    plan = []
     upstream, redo = None, None
+    info = run.read()
     for stage in STAGES:
         parameters = stage_parameters(stage, config)
         fp = fingerprint(stage, parameters, upstream)
-        record = run.record(stage)
+        record = run.record(stage, info)
         first, again = _VERBS[stage]
         exists = any(run.path(name).exists() for name in STAGE_OUTPUTS[stage])
         if not exists:
@@ -286,13 +301,10 @@ def run_study(config=None, *, force=False, log=print):
             reason = f"outputs incomplete ({missing[0]}{more} missing)"
             verb = again
         else:
-            log(f"[{stage}] up to date in {run.out} (fingerprint {fp}): skipped")
+            plan.append((stage, fp, None, None))
             upstream = fp
             continue
-        log(f"[{stage}] {reason}: {verb}")
+        plan.append((stage, fp, reason, verb))
         redo = stage
-        upstream = _execute(stage, config, run, upstream, log)
-    info = run.read()
-    info.setdefault("timings_s", {})["total_this_run"] = round(time.perf_counter() - start, 2)
-    run.write(info)
-    return info
+        upstream = fp
+    return plan

@@ -4,7 +4,11 @@ import os
 import shutil
 from pathlib import Path
 
+from sklearn.utils._param_validation import validate_params
 
+
+@validate_params({"data_home": [str, os.PathLike, None]},
+                 prefer_skip_nested_validation=True)
 def get_data_home(data_home=None):
     """Return the folder where skgalvae caches data, creating it if needed.
 
@@ -34,6 +38,23 @@ def get_data_home(data_home=None):
     return path
 
 
+@validate_params({"data_home": [str, os.PathLike, None]},
+                 prefer_skip_nested_validation=True)
 def clear_data_home(data_home=None):
-    """Delete everything in the data home (see :func:`get_data_home`)."""
+    """Delete the data home and everything in it (see :func:`get_data_home`).
+
+    Parameters
+    ----------
+    data_home : str or path-like, default=None
+        The folder; None means :func:`get_data_home`'s default.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from skgalvae.utils import clear_data_home, get_data_home
+    >>> home = get_data_home(tempfile.mkdtemp())
+    >>> clear_data_home(home)
+    >>> home.exists()
+    False
+    """
     shutil.rmtree(get_data_home(data_home))

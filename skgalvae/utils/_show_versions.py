@@ -4,10 +4,12 @@ import platform
 import sys
 from importlib.metadata import PackageNotFoundError, version
 
+from sklearn.utils._param_validation import validate_params
+
 _DEPENDENCIES = (
     "skgalvae", "numpy", "scipy", "pandas", "scikit-learn", "torch", "skorch", "astropy",
     "photutils", "scikit-image", "matplotlib", "tqdm", "imbalanced-learn", "galsim",
-    "astroquery", "pooch", "joblib",
+    "astroquery", "pooch", "requests", "joblib",
 )
 
 
@@ -21,13 +23,20 @@ def _versions():
     return info
 
 
+@validate_params({}, prefer_skip_nested_validation=True)
 def show_versions():
     """Print system information and the versions of skgalvae's dependencies.
 
     Examples
     --------
     >>> import skgalvae
-    >>> skgalvae.show_versions()  # doctest: +SKIP
+    >>> skgalvae.show_versions()
+    <BLANKLINE>
+    System:
+        python: ...
+    <BLANKLINE>
+    Python dependencies:
+     ...skgalvae: ...
     """
     print("\nSystem:")
     print(f"    python: {sys.version.replace(chr(10), ' ')}")
