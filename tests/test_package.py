@@ -29,7 +29,8 @@ def test_import_does_not_load_torch():
 
 
 #: The optional packages: a core install (``pip install skgalvae``) has none of them.
-OPTIONAL = ("galsim", "photutils", "skimage", "astroquery", "pooch", "requests", "imblearn")
+OPTIONAL = ("galsim", "photutils", "skimage", "astroquery", "pooch", "requests", "imblearn",
+            "zarr", "h5py")
 
 _CORE_INSTALL = f"""
 import sys
@@ -89,10 +90,11 @@ def test_extras_in_the_metadata():
     assert project["requires-python"] == ">=3.11"
     core = " ".join(project["dependencies"])
     for name in ("galsim", "photutils", "scikit-image", "astroquery", "pooch", "requests",
+                 "zarr", "h5py",
                  "imbalanced-learn"):
         assert name not in core
     extras = project["optional-dependencies"]
-    assert {"simulate", "masking", "fetch", "all", "docs", "dev"} <= set(extras)
+    assert {"simulate", "masking", "fetch", "scale", "all", "docs", "dev"} <= set(extras)
     assert "skgalvae[all,docs]" in extras["dev"]
     assert not (pyproject.parent / "setup.cfg").exists()
 

@@ -46,7 +46,8 @@ class GalaxyAutoencoder(BaseLatentModel):
                  hidden_dim=256, loss="analytic", max_epochs=30, batch_size=64, lr=1e-3,
                  optimizer=torch.optim.Adam, validation_fraction="auto", patience=5,
                  device="auto", random_state=None, verbose=0, callbacks=None,
-                 image_shape=None):
+                 image_shape=None, num_workers=0, shuffle_blocks="auto", precision="32",
+                 channels_last=False, compile=False, checkpoint_dir=None):
         self.latent_dim = latent_dim
         self.channels = channels
         self.kernel_size = kernel_size
@@ -63,3 +64,9 @@ class GalaxyAutoencoder(BaseLatentModel):
         self.verbose = verbose
         self.callbacks = callbacks
         self.image_shape = image_shape
+        self.num_workers = num_workers
+        self.shuffle_blocks = shuffle_blocks
+        self.precision = precision
+        self.channels_last = channels_last
+        self.compile = compile
+        self.checkpoint_dir = checkpoint_dir

@@ -6,10 +6,13 @@ The loss lives in a small ``NeuralNet`` subclass overriding ``get_loss``; the to
 modules live in ``_nets.py``.
 """
 
+import contextlib
 import copy
 import math
+import os
 import warnings
 from numbers import Integral, Real
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -20,10 +23,21 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 from skorch import NeuralNet
 from skorch.callbacks import Callback, EarlyStopping, PassthroughScoring
-from skorch.dataset import Dataset
+from skorch.dataset import Dataset, unpack_data
 from skorch.helper import predefined_split
+from skorch.utils import is_dataset
 
 from ..utils._images import validate_images
+from ._checkpoint import (
+    EpochCheckpoint,
+    RestoreState,
+    clear_checkpoints,
+    fingerprint,
+    load_checkpoint,
+    load_into,
+    remaining_epochs,
+)
+from ._data import is_lazy, training_data, validate_lazy_images, value_range
 from ._likelihoods import LIKELIHOODS
 from ._nets import LatentNet, elbo_terms, uses_conv
 from ._score import MeanLikelihoodScoreMixin
@@ -95,9 +109,59 @@ class _ELBONet(NeuralNet):
     ``valid_*``) and raises :class:`FloatingPointError` on a non-finite loss.
     """
 
-    def __init__(self, *args, beta=1.0, **kwargs):
+    def __init__(self, *args, beta=1.0, precision="32", channels_last=False, **kwargs):
         super().__init__(*args, **kwargs)
         self.beta = beta
+        self.precision = precision
+        self.channels_last = channels_last
+
+    # ---------------------------------------------------- mixed precision (GPU only)
+    def amp_dtype(self):
+        """The autocast dtype (bfloat16 / float16) on a GPU, None for float32 or the CPU."""
+        if self.precision == "32" or torch.device(self.device).type != "cuda":
+            return None
+        return torch.bfloat16 if self.precision == "bf16" else torch.float16
+
+    def initialize(self):
+        super().initialize()
+        if self.precision != "32" and torch.device(self.device).type != "cuda":
+            msg = (
+                f"precision={self.precision!r} applies to training on a GPU; on "
+                f"device={str(self.device)!r} the network trains in float32."
+            )
+            warnings.warn(msg, UserWarning, stacklevel=2)
+        if self.channels_last:
+            self.module_.to(memory_format=torch.channels_last)
+        # float16 needs its gradients scaled (bfloat16 has float32's range)
+        self.grad_scaler_ = (torch.amp.GradScaler("cuda")
+                             if self.amp_dtype() is torch.float16 else None)
+        return self
+
+    def infer(self, x, **fit_params):
+        dtype = self.amp_dtype()
+        if dtype is None:
+            return super().infer(x, **fit_params)
+        with torch.autocast("cuda", dtype=dtype):
+            return super().infer(x, **fit_params)
+
+    def train_step_single(self, batch, **fit_params):
+        if getattr(self, "grad_scaler_", None) is None:
+            return super().train_step_single(batch, **fit_params)
+        self._set_training(True)
+        Xi, yi = unpack_data(batch)
+        y_pred = self.infer(Xi, **fit_params)
+        loss = self.get_loss(y_pred, yi, X=Xi, training=True)
+        self.grad_scaler_.scale(loss).backward()
+        return {"loss": loss, "y_pred": y_pred}
+
+    def _step_optimizer(self, step_fn):
+        if getattr(self, "grad_scaler_", None) is None:
+            return super()._step_optimizer(step_fn)
+        step_fn()  # zero the gradients, then the scaled backward pass
+        for name in self._optimizers:
+            self.grad_scaler_.step(getattr(self, name + "_"))
+        self.grad_scaler_.update()
+        return None
 
     def get_loss(self, y_pred, y_true, X=None, training=False):
         nll, kl, *_ = y_pred
@@ -189,10 +253,18 @@ class BaseLatentModel(MeanLikelihoodScoreMixin, ClassNamePrefixFeaturesOutMixin,
         "verbose": ["verbose"],
         "callbacks": [list, None],
         "image_shape": ["array-like", None],
+        "num_workers": [Interval(Integral, 0, None, closed="left")],
+        "shuffle_blocks": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})],
+        "precision": [StrOptions({"32", "bf16", "16"})],
+        "channels_last": ["boolean"],
+        "compile": ["boolean"],
+        "checkpoint_dir": [str, os.PathLike, None],
     }
 
     # ------------------------------------------------------------------ fitting
     def _validate_X(self, X, *, reset):
+        if is_lazy(X):  # memmap, zarr, HDF5: checked without reading it all
+            return validate_lazy_images(self, X, reset=reset)
         X = validate_images(self, X, reset=reset, dtype=np.float32)
         if not X.flags.writeable or not X.flags.c_contiguous:
             X = np.array(X, dtype=np.float32, order="C")
@@ -237,7 +309,7 @@ class BaseLatentModel(MeanLikelihoodScoreMixin, ClassNamePrefixFeaturesOutMixin,
         perm = rng.permutation(n_samples)
         return np.sort(perm[n_valid:]), np.sort(perm[:n_valid])
 
-    def _make_net(self, X_valid, init_sigma):
+    def _make_net(self, X_valid, init_sigma, iterators=None):
         channels = tuple(int(c) for c in self.channels)
         callbacks = [
             ("train_recon", PassthroughScoring("train_recon", lower_is_better=None,
@@ -247,8 +319,9 @@ class BaseLatentModel(MeanLikelihoodScoreMixin, ClassNamePrefixFeaturesOutMixin,
             ("diagnostics", _EpochDiagnostics()),
         ]
         train_split = None
-        if len(X_valid):
-            train_split = predefined_split(Dataset(torch.from_numpy(X_valid)))
+        if X_valid is not None and len(X_valid):
+            train_split = predefined_split(X_valid if is_dataset(X_valid)
+                                           else Dataset(torch.from_numpy(X_valid)))
             callbacks += [
                 ("valid_recon", PassthroughScoring("valid_recon", lower_is_better=None)),
                 ("valid_kl", PassthroughScoring("valid_kl", lower_is_better=None)),
@@ -258,6 +331,7 @@ class BaseLatentModel(MeanLikelihoodScoreMixin, ClassNamePrefixFeaturesOutMixin,
                                                  sink=print if self.verbose else _silent)),
             ]
         callbacks += copy.deepcopy(list(self.callbacks or []))
+        callbacks += list(getattr(self, "_training_callbacks", ()))  # checkpoints, resume
         return _ELBONet(
             LatentNet,
             module__image_shape=self.image_shape_,
@@ -275,15 +349,19 @@ class BaseLatentModel(MeanLikelihoodScoreMixin, ClassNamePrefixFeaturesOutMixin,
             max_epochs=self.max_epochs,
             batch_size=self.batch_size,
             iterator_train__shuffle=True,
+            **(iterators or {}),  # lazy or block-shuffled data: _data.training_data
             train_split=train_split,
             callbacks=callbacks,
             device=self.device_,
             verbose=int(self.verbose),
             callbacks__print_log__keys_ignored=["train_kl_latents"],  # in history_
             torch_load_kwargs={"weights_only": False},
+            precision=self.precision,
+            channels_last=self.channels_last,
+            compile=self.compile,
         )
 
-    def fit(self, X, y=None):
+    def fit(self, X, y=None, resume=False):
         """Train the network on images ``X``.
 
         At the end of training, one pass over the training images measures each
@@ -301,8 +379,23 @@ class BaseLatentModel(MeanLikelihoodScoreMixin, ClassNamePrefixFeaturesOutMixin,
         X : array-like of shape (n_samples, h*w), (n, h, w) or (n, 1, h, w)
             Images, ideally scaled to [0, 1] (e.g. by
             :class:`~skgalvae.preprocessing.LogScaler`); required for ``loss="bce"``.
+            In-memory input (arrays, lists, DataFrames) is validated in full and copied
+            to float32. On-disk input -- a memory-mapped ``.npy`` (``np.memmap``,
+            ``np.load(path, mmap_mode="r")``), a zarr array or an h5py dataset, of any
+            float or integer dtype -- stays on disk: batches are read lazily (through a
+            ``DataLoader`` with ``num_workers`` workers, shuffled in blocks of
+            ``shuffle_blocks`` rows) and converted to float32 one at a time, and only a
+            sample of rows is checked for NaN / inf (all rows up to 1000, else 1000
+            evenly spaced ones) and for the [0, 1] range of ``loss="bce"``.
         y : None
             Ignored.
+        resume : bool, default=False
+            Continue the training checkpointed in ``checkpoint_dir`` (after an
+            interruption): the network, the optimizer, the history, early stopping's
+            state, the split and the random state are restored, and training runs the
+            epochs left to ``max_epochs``. On the CPU with the same data the result equals
+            the uninterrupted fit's. Without a checkpoint there, training starts afresh.
+            A checkpoint of other parameters or data raises a ``ValueError``.
 
         Returns
         -------
@@ -329,28 +422,161 @@ class BaseLatentModel(MeanLikelihoodScoreMixin, ClassNamePrefixFeaturesOutMixin,
         """
         before = dict(self.__dict__)
         try:
-            self._fit(X)
+            self._fit(X, resume=resume)
+        except BaseException:
+            self.__dict__.clear()
+            self.__dict__.update(before)
+            raise
+        finally:
+            self.__dict__.pop("_training_callbacks", None)
+        # a new fit: a later partial_fit continues it from a fresh random state
+        self.__dict__.pop("_partial_rng_", None)
+        self.__dict__.pop("_partial_loader_", None)
+        return self
+
+    def partial_fit(self, X, y=None):
+        """Train the network for one pass (one epoch) over the images ``X``.
+
+        The first call (on an unfitted estimator) builds the network as :meth:`fit`
+        does; every call then runs one epoch over ``X`` in shuffled batches, keeping the
+        optimizer's state and the random state between calls, so that a loop over
+        blocks of a survey -- yours, or Dask-ML's ``Incremental`` -- trains the model
+        step by step. There is no validation split and no early stopping: all of ``X``
+        is trained on. Two calls on the same ``X`` give the same network as
+        ``fit(X)`` with ``max_epochs=2`` and ``validation_fraction=None`` (CPU, same
+        ``random_state``). After each call the diagnostics (:attr:`latent_std_`,
+        :attr:`kl_per_latent_`, :attr:`active_latents_`, ...) describe ``X``; no warning
+        is raised for collapsed latents: check :attr:`active_latents_`. Calling it on
+        a model trained by :meth:`fit` continues that training.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, h*w), (n, h, w) or (n, 1, h, w)
+            A block of images, of the shape of the first call's.
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        self : object
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from skgalvae.models import GalaxyVAE
+        >>> X = np.random.default_rng(0).random((32, 16 * 16), dtype=np.float32)
+        >>> vae = GalaxyVAE(channels=(4, 8), hidden_dim=16, batch_size=8, random_state=0)
+        >>> for block in np.array_split(X, 2):
+        ...     vae = vae.partial_fit(block)
+        >>> vae.n_epochs_, vae.transform(X).shape
+        (2, (32, 2))
+        """
+        before = dict(self.__dict__)
+        try:
+            self._partial_fit(X)
         except BaseException:
             self.__dict__.clear()
             self.__dict__.update(before)
             raise
         return self
 
-    def _fit(self, X):
+    def _partial_fit(self, X):
+        first = not hasattr(self, "net_")
+        if first:
+            self._validate_params()
+            self.device_ = resolve_device(self.device)
+        X = self._validate_X(X, reset=first)
+        data = training_data(X, np.arange(len(X)), np.array([], dtype=int),
+                             device=self.device_, shuffle_blocks=self.shuffle_blocks,
+                             num_workers=self.num_workers)
+        loader = {k: v for k, v in data.net_kwargs.items() if k.startswith("iterator")}
+        if not first and loader != getattr(self, "_partial_loader_", loader):
+            msg = (
+                "partial_fit got a block of another kind than before (in memory vs on "
+                "disk, or other shuffle_blocks): pass every block the same way, e.g. as "
+                "in-memory arrays."
+            )
+            raise ValueError(msg)
+        device = torch.device(self.device_)
+        forked = [device.index or 0] if device.type == "cuda" else []
+        with torch.random.fork_rng(devices=forked):
+            if first:
+                rng = check_random_state(self.random_state)
+                torch.manual_seed(int(rng.randint(np.iinfo(np.int32).max)))
+                self.conv_ = uses_conv(self.image_shape_, tuple(self.channels))
+                self.__dict__.pop("_training_callbacks", None)
+                net = self._make_net(None, _initial_sigma(data.X_train), data.net_kwargs)
+                net.initialize()
+            else:
+                net = self.net_
+                if getattr(self, "_partial_rng_", None) is not None:
+                    torch.set_rng_state(self._partial_rng_)
+            with _training_errors(data.scale_sample, self.lr):
+                net.partial_fit(data.fit_X, None, epochs=1)
+            self._partial_rng_ = torch.get_rng_state()
+        self._partial_loader_ = loader
+        self.net_ = net
+        self.latent_dim_ = int(self.latent_dim)
+        self.likelihood_ = net.module_.likelihood.name
+        self.n_epochs_ = len(net.history)
+        self._diagnose(data.X_train)
+        self.history_ = self._history_frame(net.history, self.latent_dim_)
+
+    def _checkpointing(self, resume, shape, seed, train_idx, valid_idx):
+        """Set up the checkpoint callbacks; return the state to resume from, or None."""
+        self._training_callbacks = []
+        if self.checkpoint_dir is None:
+            if resume:
+                msg = ("fit(resume=True) needs checkpoint_dir: the folder where the "
+                       "interrupted fit wrote its checkpoints.")
+                raise ValueError(msg)
+            return None
+        root = Path(self.checkpoint_dir)
+        if root.exists() and not root.is_dir():
+            msg = f"checkpoint_dir {str(root)!r} is a file: pass a folder."
+            raise ValueError(msg)
+        print_ = fingerprint(self, *shape)
+        found = load_checkpoint(root) if resume else None
+        if found is not None:
+            folder, state = found
+            if state.get("fingerprint") != print_:
+                msg = (
+                    f"checkpoint_dir {str(root)!r} holds the checkpoint of a fit with other "
+                    "parameters or data (only max_epochs, verbose, callbacks, device and "
+                    "num_workers may change): pass the same ones, another folder, or "
+                    "resume=False to start afresh (which replaces it)."
+                )
+                raise ValueError(msg)
+            state["folder"] = folder
+            seed, train_idx, valid_idx = state["seed"], state["train_idx"], state["valid_idx"]
+        else:
+            state = None
+            clear_checkpoints(root)
+        extra = {"seed": seed, "train_idx": np.asarray(train_idx),
+                 "valid_idx": np.asarray(valid_idx), "fingerprint": print_}
+        self._training_callbacks = [("checkpoint", EpochCheckpoint(root, extra)),
+                                    ("restore_state", RestoreState(state))]
+        return state
+
+    def _fit(self, X, resume=False):
         # everything that can be checked is checked before any work: the parameters,
         # the device, the data and the split
         self._validate_params()
         self.device_ = resolve_device(self.device)
         X = self._validate_X(X, reset=True)
-        if self.loss == "bce" and (X.min() < 0 or X.max() > 1):
+        lo, hi = value_range(X) if self.loss == "bce" else (0, 1)  # lazy: its sample
+        if lo < 0 or hi > 1:
             msg = (
-                f"loss='bce' needs pixel values in [0, 1]; X spans [{X.min():.3g}, "
-                f"{X.max():.3g}]. Scale the images (e.g. LogScaler) or use loss='analytic'."
+                f"loss='bce' needs pixel values in [0, 1]; X spans [{lo:.3g}, "
+                f"{hi:.3g}]. Scale the images (e.g. LogScaler) or use loss='analytic'."
             )
             raise ValueError(msg)
         rng = check_random_state(self.random_state)
         seed = int(rng.randint(np.iinfo(np.int32).max))
         train_idx, valid_idx = self._split(len(X), rng)
+        state = self._checkpointing(resume, X.shape, seed, train_idx, valid_idx)
+        if state is not None:  # resume the checkpointed training: its split and seed
+            seed, train_idx, valid_idx = state["seed"], state["train_idx"], state["valid_idx"]
         self.conv_ = uses_conv(self.image_shape_, tuple(self.channels))
         if not self.conv_ and min(self.image_shape_) >= 8:
             msg = (
@@ -360,21 +586,17 @@ class BaseLatentModel(MeanLikelihoodScoreMixin, ClassNamePrefixFeaturesOutMixin,
                 f"convolutional one."
             )
             warnings.warn(msg, UserWarning, stacklevel=3)
-        X_train = X[train_idx] if len(valid_idx) else X  # no copy without validation
+        data = training_data(X, train_idx, valid_idx, device=self.device_,
+                             shuffle_blocks=self.shuffle_blocks,
+                             num_workers=self.num_workers)
+        X_train = data.X_train  # in memory, or rows read lazily from disk
         device = torch.device(self.device_)
         forked = [device.index or 0] if device.type == "cuda" else []
         with torch.random.fork_rng(devices=forked):
             torch.manual_seed(seed)
-            net = self._make_net(X[valid_idx], _initial_sigma(X_train))
-            try:
-                net.fit(torch.from_numpy(X_train), None)
-            except _Interrupted as exc:
-                raise KeyboardInterrupt from exc.__cause__
-            except FloatingPointError as exc:
-                blamed = _blame_scale(exc, X_train, self.lr)
-                if blamed is exc:
-                    raise
-                raise blamed from exc
+            net = self._make_net(data.valid, _initial_sigma(X_train), data.net_kwargs)
+            with _training_errors(data.scale_sample, self.lr):
+                _train(net, data.fit_X, state, self.max_epochs)
         self.net_ = net
         self.latent_dim_ = int(self.latent_dim)
         self.likelihood_ = net.module_.likelihood.name
@@ -667,6 +889,31 @@ class BaseLatentModel(MeanLikelihoodScoreMixin, ClassNamePrefixFeaturesOutMixin,
         tags = super().__sklearn_tags__()
         tags.transformer_tags.preserves_dtype = ["float32"]
         return tags
+
+
+@contextlib.contextmanager
+def _training_errors(scale_sample, lr):
+    """Turn what escapes skorch's training into the errors a user should see: the user's
+    Ctrl-C as KeyboardInterrupt, a divergence on unscaled data as a scale problem."""
+    try:
+        yield
+    except _Interrupted as exc:
+        raise KeyboardInterrupt from exc.__cause__
+    except FloatingPointError as exc:
+        blamed = _blame_scale(exc, scale_sample, lr)
+        if blamed is exc:
+            raise
+        raise blamed from exc
+
+
+def _train(net, data, state, max_epochs):
+    """``net.fit(data)``, or continue the checkpointed training ``state`` on ``data``."""
+    if state is None:
+        net.fit(data, None)
+        return
+    net.initialize()
+    load_into(net, state["folder"])
+    net.partial_fit(data, None, epochs=remaining_epochs(net, max_epochs))
 
 
 def _initial_sigma(X, max_rows=2000):

@@ -77,6 +77,34 @@ _PARAMS_DOC = """
     image_shape : tuple of int or None, default=None
         ``(height, width)`` of flat input rows; inferred from 3-D input or for square
         images.
+    num_workers : int, default=0
+        Worker processes of the torch ``DataLoader`` that reads on-disk input
+        (memory-mapped ``.npy``, zarr, HDF5) during training; 0 reads in the main
+        process. Each worker reopens the data (a memmap from its file, offset and
+        layout, an HDF5 dataset from its file and dataset names, so the file must be
+        readable by its path) instead of receiving a copy; on the CPU the result is the
+        same as with 0. In-memory arrays ignore it.
+    shuffle_blocks : int or "auto", default="auto"
+        Rows per block of the training shuffle: each epoch the batches are drawn from a
+        fresh random permutation of blocks of consecutive rows (rows ``r`` with the same
+        ``r // shuffle_blocks``, the validation rows left out), so that reads from a
+        chunked store stay sequential and each chunk is decompressed once an epoch.
+        ``"auto"``: the store's chunk length along the first axis for zarr and HDF5
+        input, 1 (a plain shuffle of rows, the very batches of in-memory input with the
+        same seed) otherwise. In-memory input with a value above 1 is shuffled in blocks
+        as well.
+    precision : {"32", "bf16", "16"}, default="32"
+        Arithmetic of training on a GPU: float32, or mixed precision with bfloat16 or
+        float16 autocasting (float16 with a gradient scaler). The CPU trains in float32
+        whatever this says.
+    channels_last : bool, default=False
+        Train the convolutions in the channels-last memory format (faster on recent GPUs).
+    compile : bool, default=False
+        Compile the network with :func:`torch.compile` before training.
+    checkpoint_dir : str, path-like or None, default=None
+        Folder where the network, the optimizer, the history and the random state are
+        written (atomically) at the end of every epoch; ``fit(X, resume=True)`` continues
+        an interrupted training from it.
 """
 
 _ATTRS_DOC = """
@@ -175,7 +203,9 @@ class GalaxyVAE(BaseLatentModel):
                  kernel_size=3, hidden_dim=256, loss="analytic", max_epochs=30,
                  batch_size=64, lr=1e-3, optimizer=torch.optim.Adam,
                  validation_fraction="auto", patience=5, device="auto", random_state=None,
-                 verbose=0, callbacks=None, image_shape=None):
+                 verbose=0, callbacks=None, image_shape=None, num_workers=0,
+                 shuffle_blocks="auto", precision="32", channels_last=False, compile=False,
+                 checkpoint_dir=None):
         self.latent_dim = latent_dim
         self.beta = beta
         self.channels = channels
@@ -193,3 +223,9 @@ class GalaxyVAE(BaseLatentModel):
         self.verbose = verbose
         self.callbacks = callbacks
         self.image_shape = image_shape
+        self.num_workers = num_workers
+        self.shuffle_blocks = shuffle_blocks
+        self.precision = precision
+        self.channels_last = channels_last
+        self.compile = compile
+        self.checkpoint_dir = checkpoint_dir

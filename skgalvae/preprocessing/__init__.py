@@ -5,6 +5,10 @@ Pipeline convention), or ``(n, h, w)`` / ``(n, 1, h, w)``, and returns
 ``(n_samples, n_pixels_out)``; the image shape is the ``image_shape`` parameter (inferred
 for square images) and the fitted ``image_shape_`` attribute. No transformer drops or
 reorders rows.
+
+:func:`preprocess_to_store` runs such a pipeline over a survey larger than memory (FITS
+files or an on-disk array), chunk by chunk, into a zarr or ``.npy`` store; it resumes
+where an interrupted run stopped.
 """
 
 from ._background import BackgroundSubtractor
@@ -12,6 +16,7 @@ from ._companions import CompanionMasker
 from ._geometry import CentreCrop, MajorAxisRotator, Recentre, Resizer
 from ._log_scaler import LogScaler
 from ._pipeline import make_preprocessing_pipeline
+from ._store import preprocess_to_store
 
 __all__ = [
     "BackgroundSubtractor",
@@ -22,4 +27,5 @@ __all__ = [
     "Recentre",
     "Resizer",
     "make_preprocessing_pipeline",
+    "preprocess_to_store",
 ]

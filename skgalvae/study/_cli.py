@@ -16,6 +16,8 @@ EPILOG = """examples:
   skgalvae simulate --out run1/ && skgalvae train --out run1/ \\
       && skgalvae analyse --out run1/ && skgalvae report --out run1/
   skgalvae demo                           preprocess the bundled SDSS sample and summarise
+  skgalvae preprocess cutouts/ --out X64.zarr
+                                          a survey's FITS files into a resumable store
 """
 
 
@@ -131,6 +133,9 @@ def build_parser():
     demo.add_argument("--image-size", type=int, default=64,
                       help="side of the processed images (default 64)")
     demo.add_argument("--n-jobs", type=int, default=None, help="threads")
+    from ._preprocess_cli import add_parser as add_preprocess_parser
+
+    add_preprocess_parser(sub)
     return parser
 
 
@@ -165,6 +170,10 @@ def main(argv=None):
 
         run_demo(output_shape=args.image_size, n_jobs=args.n_jobs)
         return 0
+    if args.command == "preprocess":
+        from ._preprocess_cli import run as run_preprocess
+
+        return run_preprocess(args)
     from ._errors import StudyInputError
     from ._study import DEFAULTS, run_stage, run_study
 

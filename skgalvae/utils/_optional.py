@@ -7,6 +7,7 @@ selection, the analysis and the plots. The heavy parts that not every user needs
 - ``masking``: photutils and scikit-image, for
   :class:`skgalvae.preprocessing.CompanionMasker`;
 - ``fetch``: astroquery, pooch and requests, for the ``fetch_*`` functions;
+- ``scale``: zarr and h5py, for on-disk model input and preprocessing stores;
 - ``all``: every extra above and imbalanced-learn: the study (``skgalvae study``) and
   the examples.
 """
@@ -22,6 +23,8 @@ EXTRAS = {
     "pooch": "fetch",
     "requests": "fetch",
     "imblearn": "all",
+    "zarr": "scale",
+    "h5py": "scale",
 }
 
 #: The distribution name to pip-install, where it differs from the module name.
