@@ -5,10 +5,14 @@ All three are scikit-learn transformers with one interface: images in (``(n, h*w
 ``inverse_transform``, ``reconstruct``, ``encode``, ``sample``, ``score_samples`` and
 ``score`` (higher is better, so ``GridSearchCV`` can choose the latent size without
 labels). This is the only package (with the study) that imports torch.
+
+:func:`dask_transform` applies a fitted model's ``transform`` or ``score_samples`` to
+images on Dask (a cluster, or the threaded scheduler), lazily or into a zarr store.
 """
 
 from . import _likelihoods
 from ._autoencoder import GalaxyAutoencoder
+from ._dask import dask_transform
 from ._pca import EigengalaxyPCA
 from ._traversal import latent_traversal, traversal_effect
 from ._vae import GalaxyVAE
@@ -27,6 +31,7 @@ __all__ = [
     "GalaxyVAE",
     "InactiveLatentWarning",
     "UndertrainedWarning",
+    "dask_transform",
     "latent_traversal",
     "traversal_effect",
 ]

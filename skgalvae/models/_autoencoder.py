@@ -47,7 +47,7 @@ class GalaxyAutoencoder(BaseLatentModel):
                  optimizer=torch.optim.Adam, validation_fraction="auto", patience=5,
                  device="auto", random_state=None, verbose=0, callbacks=None,
                  image_shape=None, num_workers=0, shuffle_blocks="auto", precision="32",
-                 channels_last=False, compile=False, checkpoint_dir=None):
+                 channels_last=False, compile=False, checkpoint_dir=None, distributed=False):
         self.latent_dim = latent_dim
         self.channels = channels
         self.kernel_size = kernel_size
@@ -70,3 +70,4 @@ class GalaxyAutoencoder(BaseLatentModel):
         self.channels_last = channels_last
         self.compile = compile
         self.checkpoint_dir = checkpoint_dir
+        self.distributed = distributed

@@ -104,7 +104,18 @@ _PARAMS_DOC = """
     checkpoint_dir : str, path-like or None, default=None
         Folder where the network, the optimizer, the history and the random state are
         written (atomically) at the end of every epoch; ``fit(X, resume=True)`` continues
-        an interrupted training from it.
+        an interrupted training from it. With ``distributed=True`` rank 0 alone writes
+        them; resuming needs the folder readable by every rank.
+    distributed : bool, default=False
+        Data-parallel training through Hugging Face Accelerate (the ``distributed``
+        extra): run the script under ``accelerate launch --num_processes N`` or
+        ``torchrun --nproc_per_node N`` and call :meth:`fit` with the same ``X`` on
+        every rank. Each rank trains on its own share of every epoch's batches
+        (``batch_size`` per rank: ``N * batch_size`` images a step), the gradients are
+        averaged, the validation loss and early stopping agree across ranks, and the
+        fitted model is an ordinary, picklable one on every rank. In a single process
+        (no launcher) training is the same as with ``False``. :meth:`partial_fit`
+        trains in the calling process alone. See :ref:`distributed-training`.
 """
 
 _ATTRS_DOC = """
@@ -205,7 +216,7 @@ class GalaxyVAE(BaseLatentModel):
                  validation_fraction="auto", patience=5, device="auto", random_state=None,
                  verbose=0, callbacks=None, image_shape=None, num_workers=0,
                  shuffle_blocks="auto", precision="32", channels_last=False, compile=False,
-                 checkpoint_dir=None):
+                 checkpoint_dir=None, distributed=False):
         self.latent_dim = latent_dim
         self.beta = beta
         self.channels = channels
@@ -229,3 +240,4 @@ class GalaxyVAE(BaseLatentModel):
         self.channels_last = channels_last
         self.compile = compile
         self.checkpoint_dir = checkpoint_dir
+        self.distributed = distributed

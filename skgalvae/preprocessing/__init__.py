@@ -8,11 +8,14 @@ reorders rows.
 
 :func:`preprocess_to_store` runs such a pipeline over a survey larger than memory (FITS
 files or an on-disk array), chunk by chunk, into a zarr or ``.npy`` store; it resumes
-where an interrupted run stopped.
+where an interrupted run stopped; :func:`preprocess_with_dask` does the same on a Dask
+cluster (the ``distributed`` extra), into a zarr store, listing the FITS files that could
+not be read.
 """
 
 from ._background import BackgroundSubtractor
 from ._companions import CompanionMasker
+from ._dask import preprocess_with_dask
 from ._geometry import CentreCrop, MajorAxisRotator, Recentre, Resizer
 from ._log_scaler import LogScaler
 from ._pipeline import make_preprocessing_pipeline
@@ -28,4 +31,5 @@ __all__ = [
     "Resizer",
     "make_preprocessing_pipeline",
     "preprocess_to_store",
+    "preprocess_with_dask",
 ]

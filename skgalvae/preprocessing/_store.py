@@ -5,6 +5,12 @@ One public function, :func:`preprocess_to_store`. Its state lives beside the sto
 pipeline and of the source, the output shape, the chunks done and whether the store is
 complete. A rerun with the same pipeline and source skips the chunks done; a rerun with
 others refuses to mix them into the store.
+
+The checks, the fingerprints, the progress file and the per-chunk transform are shared
+with :func:`~skgalvae.preprocessing.preprocess_with_dask` (``_dask.py``), which runs the
+chunks on a Dask cluster into the same kind of store: ``_begin`` (everything before the
+first chunk), ``_transform_rows`` (one chunk), ``_commit`` (one chunk done) and
+``_finish`` (the store complete).
 """
 
 import hashlib
@@ -118,12 +124,11 @@ class _ArraySource:
 
     kind = "array"
 
-    def __init__(self, array):
+    def __init__(self, array, who="preprocess_to_store"):
         shape = tuple(int(s) for s in array.shape)
         if len(shape) == 0 or shape[0] == 0:
             msg = (
-                f"source is empty (shape {shape}): preprocess_to_store needs at least one "
-                "image."
+                f"source is empty (shape {shape}): {who} needs at least one image."
             )
             raise ValueError(msg)
         if len(shape) not in (2, 3, 4) or (len(shape) == 4 and shape[1] != 1):
@@ -162,12 +167,12 @@ class _FITSSource:
 
     kind = "fits"
 
-    def __init__(self, paths, loader):
+    def __init__(self, paths, loader, who="preprocess_to_store"):
         from ..io import FITSLoader
         from ..io._fits import _as_paths
 
         if len(paths) == 0:
-            msg = "source is empty: preprocess_to_store needs at least one FITS path."
+            msg = f"source is empty: {who} needs at least one FITS path."
             raise ValueError(msg)
         self.paths = _as_paths(paths)
         self.loader = clone(FITSLoader() if loader is None else loader)
@@ -221,8 +226,9 @@ def fits_paths_in(path):
     return [str(p if Path(p).is_absolute() else path.parent / p) for p in files]
 
 
-def _open_source(source, loader):
-    """Wrap ``source`` (paths, array-like, or the path of a folder / list / .npy / .zarr)."""
+def _open_source(source, loader, who="preprocess_to_store"):
+    """Wrap ``source`` (paths, array-like, or the path of a folder / list / .npy / .zarr);
+    ``who`` is the function named in the messages."""
     import pandas as pd
 
     if isinstance(source, (str, os.PathLike)):
@@ -234,27 +240,27 @@ def _open_source(source, loader):
             )
             raise FileNotFoundError(msg)
         if path.suffix == ".npy":
-            return _ArraySource(np.load(path, mmap_mode="r"))
+            return _ArraySource(np.load(path, mmap_mode="r"), who)
         if path.suffix == ".zarr":
             zarr = import_optional("zarr", purpose=f"reading the source {str(path)!r}")
-            return _ArraySource(zarr.open_array(store=str(path), mode="r"))
-        return _FITSSource(fits_paths_in(path), loader)
+            return _ArraySource(zarr.open_array(store=str(path), mode="r"), who)
+        return _FITSSource(fits_paths_in(path), loader, who)
     if isinstance(source, (pd.Series, pd.DataFrame)):
         if np.asarray(source).dtype.kind in "OUS":
-            return _FITSSource(source, loader)
+            return _FITSSource(source, loader, who)
         source = source.to_numpy()
     if isinstance(source, (list, tuple)):
         if len(source) == 0:
-            msg = "source is empty: preprocess_to_store needs at least one image or path."
+            msg = f"source is empty: {who} needs at least one image or path."
             raise ValueError(msg)
         if all(isinstance(p, (str, os.PathLike)) for p in source):
-            return _FITSSource(list(source), loader)
-        return _ArraySource(np.asarray(source))
+            return _FITSSource(list(source), loader, who)
+        return _ArraySource(np.asarray(source), who)
     if isinstance(source, np.ndarray) and source.dtype.kind in "OUS":
-        return _FITSSource(source, loader)
+        return _FITSSource(source, loader, who)
     if not hasattr(source, "shape"):
         source = np.asarray(source)
-    return _ArraySource(source)
+    return _ArraySource(source, who)
 
 
 # --------------------------------------------------------------------------- pipeline
@@ -295,8 +301,8 @@ def _resolve_format(store, fmt):
     return "npy" if store.suffix == ".npy" else "zarr"
 
 
-def _import_zarr():
-    return import_optional("zarr", purpose="preprocess_to_store(format='zarr')")
+def _import_zarr(purpose="preprocess_to_store(format='zarr')"):
+    return import_optional("zarr", purpose=purpose)
 
 
 def _read_state(path):
@@ -310,8 +316,9 @@ def _read_state(path):
         raise ValueError(msg) from exc
     if not isinstance(state, dict) or state.get("tool") != _TOOL:
         msg = (
-            f"{str(path)!r} is not a progress file of preprocess_to_store: pass "
-            "overwrite=True to start the store again, or choose another store path."
+            f"{str(path)!r} is not a progress file of preprocess_to_store or "
+            "preprocess_with_dask: pass overwrite=True to start the store again, or choose "
+            "another store path."
         )
         raise ValueError(msg)
     return state
@@ -384,8 +391,8 @@ def _check_existing(store, fmt, state_path, header, overwrite):
         what = ("a store of shape " + str(shape)) if shape else "something"
         msg = (
             f"store {str(store)!r} already exists ({what}) and was not written by "
-            f"preprocess_to_store (no {state_path.name} beside it): pass overwrite=True "
-            "to replace it, or choose another store path."
+            f"preprocess_to_store or preprocess_with_dask (no {state_path.name} beside "
+            "it): pass overwrite=True to replace it, or choose another store path."
         )
         raise ValueError(msg)
     state = _read_state(state_path)
@@ -412,6 +419,86 @@ def _check_existing(store, fmt, state_path, header, overwrite):
         )
         raise ValueError(msg)
     return state
+
+
+# --------------------------------------------------------------------------- shared steps
+def _begin(pipeline, source, store, *, fmt, chunk_size, fit, loader, overwrite,
+           who="preprocess_to_store"):
+    """Everything before the first chunk: check the store path, open the source, prepare
+    the pipeline, and read (or clear, or start) the progress file.
+
+    Returns ``(src, model, fit_each, state_path, state)``; ``state["complete"]`` says the
+    store is done, ``state["shape"]`` is None until the output width is known.
+    """
+    if not store.parent.is_dir():
+        msg = (
+            f"the folder of store {str(store)!r} ({str(store.parent)!r}) does not exist: "
+            "create it first, or choose another store path."
+        )
+        raise ValueError(msg)
+    if store.exists() and fmt == "npy" and store.is_dir():
+        msg = (
+            f"store {str(store)!r} is a folder, but format='npy' writes a file: choose "
+            "another store path, or format='zarr'."
+        )
+        raise ValueError(msg)
+    src = _open_source(source, loader, who)
+    model, fit_each = _prepare(pipeline, fit)
+    n_chunks = math.ceil(src.n / chunk_size)
+    header = {
+        "tool": _TOOL,
+        "version": _STATE_VERSION,
+        "format": fmt,
+        "chunk_size": int(chunk_size),
+        "pipeline": _pipeline_fingerprint(model, fitted=not fit_each),
+        "source": _digest(src.fingerprint()),
+    }
+    state_path = progress_path(store)
+    state = _check_existing(store, fmt, state_path, header, overwrite)
+    if state is None:
+        state = {**header, "pipeline_repr": repr(pipeline),
+                 "source_summary": _describe(src.fingerprint()), "shape": None,
+                 "n_chunks": n_chunks, "done": [], "nan_rows": [], "complete": False}
+    return src, model, fit_each, state_path, state
+
+
+def _transform_rows(model, fit_each, X, good):
+    """Preprocess one chunk ``X`` whose rows ``good`` are images (the others are NaN rows
+    of unreadable files); return float32 rows ``(len(X), n_features_out)``, NaN where not
+    ``good``, or None when no row is good."""
+    if not good.any():
+        return None
+    Xg = X if good.all() else X[good]
+    Y = model.fit_transform(Xg) if fit_each else model.transform(Xg)
+    Y = np.asarray(Y, dtype=np.float32).reshape(len(Xg), -1)
+    if good.all():
+        return Y
+    rows = np.full((len(X), Y.shape[1]), np.nan, np.float32)
+    rows[good] = Y
+    return rows
+
+
+def _commit(state_path, state, index, nan_rows, bad_files=()):
+    """Record chunk ``index`` as done (its rows are written), atomically."""
+    state["done"] = sorted(set(state["done"]) | {int(index)})
+    state["nan_rows"] = sorted(set(state["nan_rows"]) | {int(i) for i in nan_rows})
+    if bad_files:
+        state["bad_files"] = sorted([*state.get("bad_files", []), *bad_files],
+                                    key=lambda bad: bad["row"])
+    _write_state(state_path, state)
+
+
+def _finish(state_path, state, store, n, *, where="", stacklevel=3):
+    """Mark the store complete; warn once when it holds NaN rows."""
+    state["complete"] = True
+    _write_state(state_path, state)
+    if state["nan_rows"]:
+        msg = (
+            f"{len(state['nan_rows'])} of {n} rows of {str(store)!r} are NaN (FITS "
+            f"files that could not be read); their indices are under 'nan_rows' in "
+            f"{str(state_path)!r}{where}."
+        )
+        warnings.warn(msg, UserWarning, stacklevel=stacklevel)
 
 
 @validate_params(
@@ -532,37 +619,12 @@ def preprocess_to_store(pipeline, source, store, *, chunk_size=1024, format="aut
     fmt = _resolve_format(store, format)
     if fmt == "zarr":
         _import_zarr()  # before any work: the message names the extra
-    if not store.parent.is_dir():
-        msg = (
-            f"the folder of store {str(store)!r} ({str(store.parent)!r}) does not exist: "
-            "create it first, or choose another store path."
-        )
-        raise ValueError(msg)
-    if store.exists() and fmt == "npy" and store.is_dir():
-        msg = (
-            f"store {str(store)!r} is a folder, but format='npy' writes a file: choose "
-            "another store path, or format='zarr'."
-        )
-        raise ValueError(msg)
-    src = _open_source(source, loader)
-    model, fit_each = _prepare(pipeline, fit)
-    n_chunks = math.ceil(src.n / chunk_size)
-    header = {
-        "tool": _TOOL,
-        "version": _STATE_VERSION,
-        "format": fmt,
-        "chunk_size": int(chunk_size),
-        "pipeline": _pipeline_fingerprint(model, fitted=not fit_each),
-        "source": _digest(src.fingerprint()),
-    }
-    state_path = progress_path(store)
-    state = _check_existing(store, fmt, state_path, header, overwrite)
-    if state is not None and state.get("complete"):
+    src, model, fit_each, state_path, state = _begin(
+        pipeline, source, store, fmt=fmt, chunk_size=chunk_size, fit=fit, loader=loader,
+        overwrite=overwrite)
+    if state["complete"]:
         return _open_read_only(store, fmt)
-    if state is None:
-        state = {**header, "pipeline_repr": repr(pipeline),
-                 "source_summary": _describe(src.fingerprint()), "shape": None,
-                 "n_chunks": n_chunks, "done": [], "nan_rows": [], "complete": False}
+    n_chunks = state["n_chunks"]
     done = set(state["done"])
     out = None
     if state["shape"] is not None:
@@ -575,9 +637,7 @@ def preprocess_to_store(pipeline, source, store, *, chunk_size=1024, format="aut
         if fmt == "npy":
             out.flush()
         done.add(index)
-        state["done"] = sorted(done)
-        state["nan_rows"] = sorted(set(state["nan_rows"]) | set(nan_rows))
-        _write_state(state_path, state)
+        _commit(state_path, state, index, nan_rows)
 
     for index in progress(pending, verbose=verbose, total=len(pending),
                           desc=f"Preprocessing into {store.name}", unit="chunk"):
@@ -587,20 +647,12 @@ def preprocess_to_store(pipeline, source, store, *, chunk_size=1024, format="aut
             good = np.ones(len(X), bool)
             if src.kind == "fits" and src.nan_rows:
                 good = ~np.isnan(X).all(axis=1)
-            if not good.any():
-                rows = None
+            rows = _transform_rows(model, fit_each, X, good)
+            if rows is None:
                 if out is None:  # the output width is not known yet: write it later
                     all_nan.append((index, start, stop))
                     continue
                 rows = np.full((len(X), state["shape"][1]), np.nan, np.float32)
-            else:
-                Xg = X if good.all() else X[good]
-                Y = model.fit_transform(Xg) if fit_each else model.transform(Xg)
-                Y = np.asarray(Y, dtype=np.float32).reshape(len(Xg), -1)
-                rows = Y
-                if not good.all():
-                    rows = np.full((len(X), Y.shape[1]), np.nan, np.float32)
-                    rows[good] = Y
         except Exception as exc:
             exc.add_note(
                 f"(while preprocessing rows {start}-{stop - 1} of the source into "
@@ -627,13 +679,5 @@ def preprocess_to_store(pipeline, source, store, *, chunk_size=1024, format="aut
     if out is None:
         msg = f"no file of the source could be read: store {str(store)!r} was not written."
         raise ValueError(msg)
-    state["complete"] = True
-    _write_state(state_path, state)
-    if state["nan_rows"]:
-        msg = (
-            f"{len(state['nan_rows'])} of {src.n} rows of {str(store)!r} are NaN (FITS "
-            f"files that could not be read); their indices are under 'nan_rows' in "
-            f"{str(state_path)!r}."
-        )
-        warnings.warn(msg, UserWarning, stacklevel=2)
+    _finish(state_path, state, store, src.n)
     return _open_read_only(store, fmt)

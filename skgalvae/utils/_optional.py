@@ -8,6 +8,8 @@ selection, the analysis and the plots. The heavy parts that not every user needs
   :class:`skgalvae.preprocessing.CompanionMasker`;
 - ``fetch``: astroquery, pooch and requests, for the ``fetch_*`` functions;
 - ``scale``: zarr and h5py, for on-disk model input and preprocessing stores;
+- ``distributed``: Accelerate, Dask and dask.distributed, for data-parallel training
+  and preprocessing or inference on a cluster;
 - ``all``: every extra above and imbalanced-learn: the study (``skgalvae study``) and
   the examples.
 """
@@ -25,10 +27,15 @@ EXTRAS = {
     "imblearn": "all",
     "zarr": "scale",
     "h5py": "scale",
+    "accelerate": "distributed",
+    "dask": "distributed",
+    "distributed": "distributed",
+    "dask_ml": "dev",
 }
 
 #: The distribution name to pip-install, where it differs from the module name.
-_DISTRIBUTIONS = {"skimage": "scikit-image", "imblearn": "imbalanced-learn"}
+_DISTRIBUTIONS = {"skimage": "scikit-image", "imblearn": "imbalanced-learn",
+                  "dask_ml": "dask-ml"}
 
 
 def import_optional(name, *, purpose):
