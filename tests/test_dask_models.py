@@ -114,9 +114,10 @@ def test_cluster_equals_in_process_and_model_sent_once(vae, X, client, monkeypat
     monkeypatch.undo()
     _check_equal(got, _expected(vae, X, method), method)
     assert len(pickled) == 1, "the model was serialised more than once for 12 chunks"
-    scattered = [key for key, workers in client.who_has().items()
-                 if str(key).startswith("GalaxyVAE")]
-    assert scattered and all(len(client.who_has()[key]) == 2 for key in scattered)
+    # the model went to the workers as one scattered key (how many replicas remain after
+    # the compute is up to distributed's Active Memory Manager, which drops extra copies)
+    scattered = [key for key in client.who_has() if str(key).startswith("GalaxyVAE")]
+    assert scattered
 
 
 def test_zarr_output_threaded(vae, X, tmp_path):
