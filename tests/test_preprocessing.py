@@ -253,3 +253,53 @@ def test_companion_masker_errors():
         CompanionMasker(fill="zeros").fit(np.zeros((2, 16, 16)))
     with pytest.raises(ValueError, match="NaN|infinity"):
         CompanionMasker().fit(np.full((2, 16, 16), np.nan))
+
+
+@pytest.mark.parametrize("case", ["lone", "companion", "blended", "two_blended", "offset"])
+def test_companion_masker_fast_path_matches_straightforward_path(rng, case):
+    # deblending only the target's segment, and only when it has a second peak, fast
+    # statistics, separable smoothing and one-pass dilation mask exactly the same pixels
+    from skgalvae.preprocessing._companions import companion_mask_one
+
+    shape = (64, 64)
+    image = gaussian_galaxy(shape, sigma_major=5, sigma_minor=3, angle_deg=30, flux=400)
+    extra = {"lone": [], "companion": [((10.0, 52.0), 60.0)],
+             "blended": [((31.5, 44.0), 80.0), ((8.0, 10.0), 30.0)],
+             "two_blended": [((31.5, 44.0), 80.0), ((22.0, 24.0), 50.0)],
+             "offset": [((48.0, 40.0), 40.0)]}[case]
+    for centre, flux in extra:
+        image = image + gaussian_galaxy(shape, centre=centre, sigma_major=1.5,
+                                        sigma_minor=1.5, flux=flux)
+    if case == "offset":  # the target is off the centre pixel: its nearest segment
+        image = np.roll(image, (12, 12), axis=(0, 1))
+    image = image + rng.normal(0, 0.02, shape).astype(np.float32)
+    params = {"nsigma": 2.0, "n_pixels": 10, "deblend": True, "n_levels": 32,
+              "contrast": 0.005, "kernel_fwhm": 3.0, "dilate": 2}
+    fast = companion_mask_one(image, **params)
+    slow = companion_mask_one(image, **params, _reference=True)
+    np.testing.assert_array_equal(fast[0], slow[0])
+    assert fast[1] == slow[1] and fast[2] == slow[2]  # the same sky statistics
+    np.testing.assert_array_equal(fast[3] == fast[4], slow[3] == slow[4])  # target
+    np.testing.assert_allclose(fast[5], slow[5], rtol=0, atol=1e-12)
+    if case in ("companion", "blended", "two_blended"):
+        assert fast[0].any()
+    masker = CompanionMasker(random_state=0).fit(image[None])
+    np.testing.assert_array_equal(masker.companion_masks(image[None])[0], slow[0])
+
+
+def test_companion_masker_helpers_are_exact(rng):
+    from astropy.stats import sigma_clipped_stats
+    from scipy import ndimage
+
+    from skgalvae.preprocessing._companions import _clipped_stats, _dilate
+
+    for _ in range(20):
+        values = rng.normal(rng.uniform(-1, 1), rng.uniform(0.01, 2), rng.integers(50, 5000))
+        values[: rng.integers(0, 100)] += rng.exponential(20)
+        assert _clipped_stats(values) == tuple(
+            sigma_clipped_stats(values, sigma=3.0, maxiters=5)[1:])
+        mask = rng.random((30, 41)) < 0.02
+        mask[0, 0] = True
+        for radius in (1, 2, 3):
+            np.testing.assert_array_equal(
+                _dilate(mask, radius), ndimage.binary_dilation(mask, iterations=radius))

@@ -503,3 +503,34 @@ def test_run_study_and_run_stage_validate_their_parameters(tmp_path, no_work):
     with pytest.raises(InvalidParameterError, match="'log' parameter of run_study"):
         run_study({"out": str(tmp_path / "out")}, log="verbose")
     assert not (tmp_path / "out").exists()
+
+
+def test_latents_vs_structure_table_and_report_section(tiny_run):
+    pytest.importorskip("statmorph")
+    tables = tiny_run / "tables"
+    corr = pd.read_csv(tables / "latents_vs_structure.csv", header=[0, 1], index_col=0)
+    from skgalvae.analysis import STRUCTURAL_PARAMETERS
+
+    assert list(corr.index) == list(STRUCTURAL_PARAMETERS)
+    assert {"VAE galaxyvae0", "PCA eigengalaxypca0"} <= set(corr["r"].columns)
+    assert np.nanmax(np.abs(corr["r"].to_numpy())) <= 1
+    structure = pd.read_csv(tables / "structure.csv")
+    n_test = int(_run_json(tiny_run)["population"]["n_test"])
+    assert len(structure) == min(n_test, 150) and structure["test_position"].is_unique
+    report = (tiny_run / "report.md").read_text()
+    assert "## Latents vs structural parameters" in report
+    assert "figures/latents_vs_structure.png" in report
+    assert (tiny_run / "figures" / "latents_vs_structure.png").is_file()
+
+
+def test_latents_vs_structure_is_skipped_without_statmorph(monkeypatch):
+    import sys
+
+    from skgalvae.study._analyse import measure_structure
+
+    monkeypatch.setitem(sys.modules, "statmorph", None)  # as if not installed
+    table, rows, note = measure_structure(np.zeros((12, 16 * 16)), {"seed": 0, "n_jobs": 1},
+                                          print)
+    assert table is None and rows is None
+    assert note.startswith("skipped:") and 'pip install "skgalvae[morphology]"' in note
+    assert len(note.splitlines()) == 1

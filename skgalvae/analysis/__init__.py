@@ -8,7 +8,9 @@
 - :func:`ood_scores`, :func:`ood_auroc`, :func:`ood_auroc_table` -- anomaly scores
   from ``score_samples`` and their AUROC;
 - :func:`disentanglement_scores`, :func:`ground_truth_recovery` -- MIG, DCI and
-  recovery of simulator ground truth.
+  recovery of simulator ground truth;
+- :func:`compare_to_real` -- how far simulated images are from real ones (pixel
+  statistics, structural parameters, PCA eigen-spectra).
 
 Every function takes any latents array (or any fitted estimator with ``transform`` /
 ``score_samples``): nothing here depends on a particular model.
@@ -24,17 +26,23 @@ from ._disentanglement import (
 from ._latents import EmptyPropertyWarning
 from ._ood import ood_auroc, ood_auroc_table, ood_scores
 from ._property_scores import default_regressors, property_scores
+from ._realism import compare_to_real
+from ._structure import STRUCTURAL_PARAMETERS, gaussian_psf, structural_parameters
 
 __all__ = [
     "EmptyPropertyWarning",
     "GROUND_TRUTH_FACTORS",
+    "STRUCTURAL_PARAMETERS",
     "class_distributions",
+    "compare_to_real",
     "default_regressors",
     "disentanglement_scores",
+    "gaussian_psf",
     "ground_truth_recovery",
     "latent_correlations",
     "ood_auroc",
     "ood_auroc_table",
     "ood_scores",
     "property_scores",
+    "structural_parameters",
 ]

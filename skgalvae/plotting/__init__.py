@@ -32,6 +32,7 @@ from ._latents import (
     plot_outliers_on_latent_map,
     plot_property_map,
 )
+from ._realism import plot_realism
 from ._tables import plot_correlation_table, plot_model_comparison
 from ._training import plot_training_curves
 
@@ -46,6 +47,7 @@ __all__ = [
     "plot_outliers_on_latent_map",
     "plot_property_map",
     "plot_raw_vs_scaled",
+    "plot_realism",
     "plot_reconstructions",
     "plot_training_curves",
 ]

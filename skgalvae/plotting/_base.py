@@ -9,7 +9,7 @@ from matplotlib.colors import Colormap
 from matplotlib.figure import Figure, SubFigure
 from sklearn.utils._param_validation import HasMethods, StrOptions
 
-from ..utils._images import as_images, flatten_images, resolve_image_shape
+from ..utils._images import as_images, flat_image_stack
 
 #: Colour of each morphological class, from the Okabe & Ito (2008) colour-blind-safe
 #: palette (grey for "uncertain"). Classes not listed get the remaining palette colours.
@@ -129,22 +129,7 @@ def check_images(images, image_shape=None, *, name="images"):
     ``(n, 1, h, w)``; a single 2-D image needs ``image_shape`` to be read as flat rows,
     otherwise it is read as rows.
     """
-    arr = np.asarray(images, dtype=float)
-    if arr.ndim < 2 or arr.ndim > 4:
-        msg = (
-            f"{name} must have shape (n, h*w), (n, h, w) or (n, 1, h, w); got an array "
-            f"of shape {arr.shape}."
-        )
-        raise ValueError(msg)
-    if arr.shape[0] == 0:
-        msg = f"{name} is empty: pass at least one image."
-        raise ValueError(msg)
-    try:
-        flat, shape = flatten_images(arr)
-        shape = resolve_image_shape(image_shape, shape, flat.shape[1])
-    except ValueError as exc:
-        msg = f"{name}: {exc}"
-        raise ValueError(msg) from exc
+    flat, shape = flat_image_stack(images, image_shape, name=name)
     return as_images(flat, shape)
 
 

@@ -32,26 +32,233 @@ def _kernel(fwhm):
     return make_2dgaussian_kernel(fwhm, size=size)
 
 
-def _central_label(labels):
-    """Label of the segment at the image centre, else of the nearest segment; 0 if none."""
+@lru_cache(maxsize=8)
+def _kernel_factors(fwhm):
+    """Row and column factors of the (separable) Gaussian smoothing kernel."""
+    kernel = np.asarray(_kernel(fwhm).array, dtype=np.float64)
+    kernel = kernel / kernel.sum()  # what astropy's convolve(normalize_kernel=True) uses
+    return kernel.sum(axis=1), kernel.sum(axis=0)
+
+
+#: 8-connectivity in a plane and none between the planes of a stack of thresholds.
+_PLANAR_8 = np.zeros((3, 3, 3), dtype=bool)
+_PLANAR_8[1] = True
+def _dilate(mask, radius):
+    """``ndimage.binary_dilation(mask, iterations=radius)`` (4-connected steps): the
+    pixels within a city-block distance of ``radius`` of the mask, as shifted ORs of the
+    mask's bounding box (exact; several times faster on a mostly empty frame)."""
+    rows = np.nonzero(mask.any(axis=1))[0]
+    cols = np.nonzero(mask.any(axis=0))[0]
+    h, w = mask.shape
+    r0, r1 = max(rows[0] - radius, 0), min(rows[-1] + radius + 1, h)
+    c0, c1 = max(cols[0] - radius, 0), min(cols[-1] + radius + 1, w)
+    box = np.zeros((r1 - r0 + 2 * radius, c1 - c0 + 2 * radius), dtype=bool)
+    box[radius:-radius, radius:-radius] = mask[r0:r1, c0:c1]
+    grown = np.zeros((r1 - r0, c1 - c0), dtype=bool)
+    for dy in range(-radius, radius + 1):
+        span = radius - abs(dy)
+        for dx in range(-span, span + 1):
+            grown |= box[radius + dy:radius + dy + r1 - r0,
+                         radius + dx:radius + dx + c1 - c0]
+    out = np.zeros_like(mask)
+    out[r0:r1, c0:c1] = grown
+    return out
+
+
+def _median(values, guess=None):
+    """``np.median(values)`` (the same float), found in a window about ``guess``.
+
+    ``guess = (low, high)``: the order statistics are taken from the values inside the
+    window, offset by the count below it, when they lie there (else ``np.median``).
+    A window holding a few percent of the values makes this several times cheaper than
+    partitioning them all.
+    """
+    n = values.size
+    if guess is None or n < 64:
+        return np.median(values)
+    low, high = guess
+    below = np.count_nonzero(values < low)
+    window = values[(values >= low) & (values <= high)]
+    k_low, k_high = (n - 1) // 2 - below, n // 2 - below
+    if k_low < 0 or k_high >= window.size:
+        return np.median(values)
+    part = np.partition(window, (k_low, k_high))
+    return np.mean(part[k_low:k_high + 1])  # np.median's mean of the middle one or two
+
+
+def _clipped_stats(data, sigma=3.0, maxiters=5):
+    """``sigma_clipped_stats(data, sigma=sigma, maxiters=maxiters)[1:]``, faster.
+
+    The same steps as astropy's axis-free clipping (median and standard deviation of
+    the finite values, keep those within ``sigma`` standard deviations, repeat until
+    nothing changes or ``maxiters``), with the same reductions on the same arrays, so
+    the median and standard deviation are the same floats. Faster: each median is
+    selected in a window about the previous one (:func:`_median`), and the final
+    statistics are those of the last iteration when it clipped nothing.
+    """
+    values = data.ravel()
+    finite = np.isfinite(values)
+    if not finite.all():
+        values = values[finite]
+    if values.size == 0:
+        return np.nan, np.nan
+    guess = None
+    if values.size >= 1024:  # the middle decile of a subsample brackets the median
+        sub = np.partition(values[::8], (len(values[::8]) * 9 // 20,
+                                         len(values[::8]) * 11 // 20))
+        guess = sub[len(sub) * 9 // 20], sub[len(sub) * 11 // 20]
+    stats = None
+    for _ in range(maxiters):
+        median = _median(values, guess)
+        std = np.std(values)
+        kept = values[(values >= median - std * sigma) & (values <= median + std * sigma)]
+        changed = values.size - kept.size
+        values = kept
+        if changed == 0:
+            stats = median, std
+            break
+        guess = median - 0.1 * std, median + 0.1 * std
+    if stats is None:
+        if values.size == 0:
+            return np.nan, np.nan
+        stats = _median(values, guess), np.std(values)
+    return stats
+
+
+def _smooth(data, fwhm):
+    """``astropy.convolution.convolve(data, _kernel(fwhm))`` (zero fill at the edges) as
+    two 1-D passes of the separable Gaussian: equal to within a few ulp (about 1e-15
+    relative), about 4x faster."""
+    rows, cols = _kernel_factors(fwhm)
+    out = ndimage.correlate1d(data, rows, axis=0, mode="constant", cval=0.0)
+    return ndimage.correlate1d(out, cols, axis=1, mode="constant", cval=0.0)
+
+
+def _central_pixel(labels):
+    """``(row, col)`` of the pixel that names the target's segment: the image centre if
+    it is in a segment, else the segment pixel nearest to it; None without segments."""
     h, w = labels.shape
-    label = labels[h // 2, w // 2]
-    if label:
-        return int(label)
+    if labels[h // 2, w // 2]:
+        return h // 2, w // 2
     rows, cols = np.nonzero(labels)
     if len(rows) == 0:
-        return 0
+        return None
     nearest = np.argmin((rows - (h - 1) / 2) ** 2 + (cols - (w - 1) / 2) ** 2)
-    return int(labels[rows[nearest], cols[nearest]])
+    return int(rows[nearest]), int(cols[nearest])
+
+
+def _central_label(labels):
+    """Label of the segment at the image centre, else of the nearest segment; 0 if none."""
+    pixel = _central_pixel(labels)
+    return 0 if pixel is None else int(labels[pixel])
+
+
+def _deblend_thresholds(values, n_levels):
+    """The thresholds at which ``deblend_sources(mode="exponential")`` cuts a source
+    (the same expressions as photutils' ``_SingleSourceDeblender``)."""
+    source_min, source_max = np.min(values), np.max(values)
+    linear = np.linspace(source_min, source_max, n_levels + 2)
+    if source_min <= 0:  # photutils falls back to linear levels
+        return linear[1:-1]
+    normalized = (linear - source_min) / (source_max - source_min)
+    return (source_min * (source_max / source_min) ** normalized)[1:-1]
+
+
+def _may_split(smoothed, segments, label, n_pixels, n_levels):
+    """False when deblending cannot split segment ``label`` (True: it may).
+
+    photutils splits a source only when, at one of its ``n_levels`` thresholds, at
+    least two groups of ``n_pixels`` or more connected pixels of the source lie above
+    the threshold; otherwise ``deblend_sources`` returns the segment unchanged. This
+    counts those groups at every threshold at once (one labelling of the stack of
+    thresholded cut-outs, 8-connected within a plane), so the answer is exact; about
+    20x cheaper than the multi-thresholding itself.
+    """
+    index = segments.get_index(label)
+    if segments.areas[index] < 2 * n_pixels:  # photutils does not try these
+        return False
+    box = segments.slices[index]
+    inside = segments.data[box] == label
+    data = smoothed[box]
+    values = data[inside]
+    if values.min() == values.max():
+        return False
+    thresholds = _deblend_thresholds(values, n_levels)
+    stack = data[None] > thresholds[:, None, None]
+    stack &= inside
+    groups, n_groups = ndimage.label(stack, structure=_PLANAR_8)
+    if n_groups < 2:
+        return False
+    big = np.nonzero(np.bincount(groups.ravel())[1:] >= n_pixels)[0] + 1
+    if len(big) < 2:
+        return False
+    # labels are given in raster order, plane after plane: the groups of plane k are
+    # those above the largest label of the planes before it
+    last = np.maximum.accumulate(groups.reshape(len(thresholds), -1).max(axis=1))
+    planes = np.searchsorted(last, big, side="left")
+    return bool(np.bincount(planes).max() >= 2)
 
 
 def companion_mask_one(image, *, nsigma, n_pixels, deblend, n_levels, contrast,
-                       kernel_fwhm, dilate):
+                       kernel_fwhm, dilate, _reference=False):
     """Segment ``image`` and return ``(mask, median, std, labels, central, smoothed)``:
     the pixels of sources other than the central one, the sigma-clipped sky median and
     standard deviation, the segmentation labels, the target's label (0 if none) and the
-    smoothed sky-subtracted image."""
-    # photutils and astropy.convolution take seconds to import: only when masking
+    smoothed sky-subtracted image.
+
+    Only the target's segment is deblended, and only when a second peak of at least
+    ``n_pixels`` pixels exists in it (:func:`_may_split`): photutils deblends each
+    segment on its own, and splitting a companion's segment only renames pixels that
+    are masked either way, so the mask is that of deblending every segment (``labels``
+    then keeps the other segments whole). ``_reference=True`` runs the straightforward
+    path (astropy statistics and convolution, every segment deblended), kept for tests.
+    """
+    if _reference:
+        return _companion_mask_reference(
+            image, nsigma=nsigma, n_pixels=n_pixels, deblend=deblend,
+            n_levels=n_levels, contrast=contrast, kernel_fwhm=kernel_fwhm, dilate=dilate)
+    # photutils takes seconds to import: only when masking
+    _require_masking(deblend)
+    from photutils.segmentation import deblend_sources, detect_sources
+    from photutils.utils.exceptions import NoDetectionsWarning
+
+    data = np.asarray(image, dtype=np.float64)
+    median, std = _clipped_stats(data)
+    nothing = (np.zeros(data.shape, dtype=bool), median, std,
+               np.zeros(data.shape, dtype=int), 0, data)
+    if not np.isfinite(std) or std <= 0:
+        return nothing
+    smoothed = _smooth(data - median, float(kernel_fwhm))
+    with warnings.catch_warnings():  # no source in the frame is an answer, not a problem
+        warnings.simplefilter("ignore", NoDetectionsWarning)
+        segments = detect_sources(smoothed, nsigma * std, n_pixels)
+    if segments is None:
+        return nothing
+    labels = segments.data
+    pixel = _central_pixel(labels)
+    central = 0 if pixel is None else int(labels[pixel])
+    if (deblend and central
+            and _may_split(smoothed, segments, central, n_pixels, n_levels)):
+        segments = deblend_sources(smoothed, segments, n_pixels, labels=[central],
+                                   n_levels=n_levels, contrast=contrast,
+                                   progress_bar=False)
+        labels = segments.data
+        central = int(labels[pixel])
+    others = labels > 0
+    if central:
+        target = labels == central
+        others &= ~target
+    if dilate and others.any():
+        others = _dilate(others, int(dilate))
+        if central:
+            others &= ~target
+    return others, median, std, labels, central, smoothed
+
+
+def _companion_mask_reference(image, *, nsigma, n_pixels, deblend, n_levels, contrast,
+                              kernel_fwhm, dilate):
+    """The straightforward :func:`companion_mask_one`: astropy's sigma-clipped
+    statistics and convolution, photutils' detection and deblending of every segment."""
     _require_masking(deblend)
     from astropy.convolution import convolve
     from astropy.stats import sigma_clipped_stats
@@ -65,7 +272,7 @@ def companion_mask_one(image, *, nsigma, n_pixels, deblend, n_levels, contrast,
     if not np.isfinite(std) or std <= 0:
         return nothing
     smoothed = convolve(data - median, _kernel(float(kernel_fwhm)))
-    with warnings.catch_warnings():  # no source in the frame is an answer, not a problem
+    with warnings.catch_warnings():
         warnings.simplefilter("ignore", NoDetectionsWarning)
         segments = detect_sources(smoothed, nsigma * std, n_pixels)
     if segments is None:

@@ -14,12 +14,15 @@ import numpy as np
 import pandas as pd
 
 from ..analysis import (
+    STRUCTURAL_PARAMETERS,
     class_distributions,
+    compare_to_real,
     disentanglement_scores,
     ground_truth_recovery,
     latent_correlations,
     ood_auroc_table,
     property_scores,
+    structural_parameters,
 )
 from ._diagnostics import latent_diagnostics
 from ._population import GZ2_ANSWERS, PROPERTIES, load_stage_data
@@ -30,6 +33,13 @@ from ._train import load_models
 TRUTH = ("bulge_fraction", "half_light_radius_arcsec", "axis_ratio")
 #: Fewest clean held-out galaxies to analyse.
 MIN_TEST = 10
+#: Most held-out galaxies statmorph measures for ``latents_vs_structure`` (a seeded random
+#: subsample beyond): about 0.44 s each at 64x64 on 2 busy cores
+#: (benchmarks/bench_structure.py), so about 60 s.
+STRUCTURE_MAX_GALAXIES = 100
+#: The PSF FWHM assumed for the study's cutouts (SDSS i-band median seeing, the
+#: simulator's default) [arcsec], and their raw pixel scale [arcsec / pixel].
+STRUCTURE_PSF_FWHM, STRUCTURE_PIXEL_SCALE = 1.3, 0.396
 
 
 def correlation_columns(catalog):
@@ -64,6 +74,54 @@ def galaxy_sets_table(catalog, sets):
                          "role": {k: r for k, (_, r) in rows.items()}}).rename_axis("set")
 
 
+def measure_structure(X_test, config, log):
+    """statmorph on the held-out images: ``(table, positions in the test set, note)``.
+
+    At most :data:`STRUCTURE_MAX_GALAXIES` galaxies (a subsample seeded by the study's
+    seed beyond); measured on the preprocessed images (radii in their pixels), with a
+    Gaussian PSF of the SDSS seeing scaled to them. Values with ``flag >= 2`` (and Sersic
+    values with ``flag_sersic >= 2``) are set to NaN. Without statmorph the table is None
+    and the note names the extra to install.
+    """
+    import time
+
+    from ..utils._optional import import_optional
+
+    try:
+        import_optional("statmorph", purpose="the study's latents vs structural parameters")
+    except ImportError as exc:
+        return None, None, f"skipped: {exc}"
+    n = len(X_test)
+    side = int(round(np.sqrt(X_test.shape[1])))
+    frame = 100 if side <= 100 else 150  # the population stage's crop (or whole frame)
+    scale = frame / side  # raw pixels per image pixel
+    positions = np.arange(n)
+    if n > STRUCTURE_MAX_GALAXIES:
+        rng = np.random.default_rng(config["seed"])
+        positions = np.sort(rng.choice(n, STRUCTURE_MAX_GALAXIES, replace=False))
+    fwhm = STRUCTURE_PSF_FWHM / STRUCTURE_PIXEL_SCALE / scale
+    start = time.perf_counter()
+    table = structural_parameters(X_test[positions].reshape(-1, side, side), psf=fwhm,
+                                  pixel_scale=STRUCTURE_PIXEL_SCALE * scale,
+                                  kernel_fwhm=fwhm, n_jobs=config["n_jobs"])
+    seconds = time.perf_counter() - start
+    bad = table["flag"] >= 2
+    table.loc[bad, list(STRUCTURAL_PARAMETERS)] = np.nan
+    sersic = [c for c in STRUCTURAL_PARAMETERS if c.startswith("sersic")]
+    table.loc[table["flag_sersic"] >= 2, sersic] = np.nan
+    what = (f"all {n}" if len(positions) == n else
+            f"a random subsample of {len(positions)} (seed {config['seed']}) of the {n}")
+    note = (f"statmorph (Rodriguez-Gomez et al. 2019) measured {what} held-out galaxies in "
+            f"{seconds:.0f} s, on the preprocessed {side}x{side} images (radii in their "
+            f"pixels, {STRUCTURE_PIXEL_SCALE * scale:.3f} arcsec each; Gaussian PSF of "
+            f"{STRUCTURE_PSF_FWHM} arcsec FWHM); {int(bad.sum())} with flag >= 2 are left "
+            "out (and Sersic fits with flag_sersic >= 2). Spearman r of each latent with "
+            "each parameter.")
+    log(f"  structural parameters: {len(positions)} held-out galaxies in {seconds:.1f} s, "
+        f"{int(bad.sum())} flagged")
+    return table, positions, note
+
+
 def analyse(config, run, stage_dir, log):
     """Run stage 3 into ``stage_dir`` and return its headline numbers for run.json."""
     tables = Path(stage_dir) / "tables"
@@ -86,6 +144,9 @@ def analyse(config, run, stage_dir, log):
     galaxy_sets_table(catalog, sets).to_csv(tables / "galaxy_sets.csv")
     log(f"analysing on {n_test} clean held-out galaxies (trained on {int(sets.train.sum())})")
     headline = {}
+    structure, structure_rows, structure_note = measure_structure(X_test, config, log)
+    (tables / "latents_vs_structure.txt").write_text(structure_note + "\n")
+    structure_corr = []
     for spec, model in models:
         Z_all = np.load(run.path("latents", f"{spec.key}.npy"))
         Z = Z_all[sets.test]
@@ -131,6 +192,13 @@ def analyse(config, run, stage_dir, log):
                                       feature_names=names)
             diag.to_csv(tables / f"latent_diagnostics_{spec.key}.csv")
             result["n_active"] = int(diag["active"].sum())
+        if structure is not None:
+            corr = latent_correlations(Z[structure_rows], structure,
+                                       columns=list(STRUCTURAL_PARAMETERS), method="spearman",
+                                       n_bootstrap=200, feature_names=names,
+                                       random_state=seed)
+            structure_corr.append(corr.rename(
+                columns={f: f"{spec.name} {f}" for f in names}, level=1))
         headline[spec.name] = result
         log(f"analysed {spec.name}: " + ", ".join(
             f"{k}={v:.3f}" for k, v in result.items() if isinstance(v, float)))
@@ -141,8 +209,54 @@ def analyse(config, run, stage_dir, log):
         auroc.to_csv(tables / "ood_auroc.csv")
         for spec, _ in models:
             headline[spec.name]["ood_auroc"] = {k: float(v) for k, v in auroc[spec.name].items()}
+    if structure_corr:
+        structure.insert(0, "test_position", structure_rows)
+        structure.to_csv(tables / "structure.csv", index=False)
+        pd.concat(structure_corr, axis=1).to_csv(tables / "latents_vs_structure.csv")
     comparison_table(headline, properties).to_csv(tables / "model_comparison.csv")
+    realism_tables(run, images, config, tables, log)
     return headline
+
+
+#: Simulated galaxies compared with the 100 bundled real ones (seeded subsample).
+REALISM_N_SIMULATED = 150
+#: Smallest image side on which the structural parameters are measured.
+REALISM_MIN_SIZE = 32
+
+
+def realism_tables(run, images, config, tables, log):
+    """Compare the bundled real sample with the study's simulated galaxies.
+
+    Only for a simulated population: both sets as stage 1 preprocessed them (the real
+    sample went through the same fitted pipeline), at most
+    :data:`REALISM_N_SIMULATED` simulated galaxies drawn with the study's seed. Writes
+    ``realism.csv`` (the table of :func:`~skgalvae.analysis.compare_to_real`, its notes
+    in ``realism_notes.txt``), ``realism_measurements.csv`` and ``realism_spectra.csv``.
+    """
+    source = run.read().get("population", {}).get("provenance", {}).get("source")
+    real_path = run.path("data", "real_images.npy")
+    if source != "simulated" or not real_path.is_file():
+        return None
+    real = np.load(real_path)
+    structural = int(np.sqrt(images.shape[1])) >= REALISM_MIN_SIZE
+    res = compare_to_real(real, images, preprocessing=None, structural=structural,
+                          max_samples=REALISM_N_SIMULATED, return_measurements=True,
+                          random_state=config["seed"], n_jobs=config["n_jobs"])
+    notes = [n for n in res.notes if not n.startswith("no preprocessing")]
+    notes.append("both sets as the models see them (stage 1's preprocessing); structural "
+                 "parameters, when measured, on these asinh-scaled images")
+    if not structural:
+        notes.append(f"structural parameters skipped: images smaller than "
+                     f"{REALISM_MIN_SIZE}x{REALISM_MIN_SIZE}")
+    res.table.to_csv(tables / "realism.csv")
+    res.measurements.to_csv(tables / "realism_measurements.csv", index=False)
+    res.spectra.to_csv(tables / "realism_spectra.csv")
+    (tables / "realism_notes.txt").write_text("\n".join(notes) + "\n")
+    pca = [i for i in res.table.index if str(i).startswith("pca_cumulative_")]
+    log(f"realism: {len(real)} real vs {int(res.table['n_simulated'].iloc[-1])} simulated"
+        + "".join(f", {i} real {res.table.loc[i, 'real']:.3f} sim "
+                  f"{res.table.loc[i, 'simulated']:.3f}" for i in pca))
+    return res.table
 
 
 def comparison_table(headline, properties):

@@ -26,6 +26,7 @@ from ..plotting import (  # noqa: E402
     plot_outliers_on_latent_map,
     plot_property_map,
     plot_raw_vs_scaled,
+    plot_realism,
     plot_reconstructions,
     plot_training_curves,
 )
@@ -296,6 +297,79 @@ def _findings(run, models):
     return lines
 
 
+#: Columns of the realism table shown in the report.
+_REALISM_COLUMNS = ["real", "simulated", "ks_statistic", "ks_pvalue", "wasserstein_iqr",
+                    "meets_goal"]
+
+
+def _realism_section(run, stage_dir):
+    """``(markdown lines, html parts)`` of "Is the simulator realistic?", or None.
+
+    Read from the analyse stage's ``realism*.csv`` (written for simulated populations
+    only): the table of :func:`~skgalvae.analysis.compare_to_real` and its figure.
+    """
+    folder = run.path("tables")
+    if not (folder / "realism.csv").is_file():
+        return None
+    table = pd.read_csv(folder / "realism.csv", index_col=0)
+    measurements = pd.read_csv(folder / "realism_measurements.csv")
+    spectra = pd.read_csv(folder / "realism_spectra.csv", index_col=0)
+    notes_path = folder / "realism_notes.txt"
+    notes = notes_path.read_text().splitlines() if notes_path.is_file() else []
+    shown = table[_REALISM_COLUMNS].astype(object).where(table[_REALISM_COLUMNS].notna(), "")
+    rel = "figures/realism.png"
+    _save_figure(plot_realism(measurements, spectra, table=table), Path(stage_dir) / rel)
+    title = "Is the simulator realistic?"
+    intro = (f"The bundled real SDSS sample ({int(table['n_real'].iloc[0])} galaxies) "
+             f"against {int(table['n_simulated'].iloc[0])} of the study's simulated "
+             "galaxies (seeded subsample), both as the models see them: medians, "
+             "two-sample KS statistic and p-value, Wasserstein distance in units of the "
+             "real set's interquartile range; for the PCA row the cumulative explained "
+             "variance of each set's own components (goals: KS <= 0.2 for each "
+             "structural parameter, PCA within 0.05). The user guide's simulator page "
+             "lists the known differences.")
+    caption = ("Histograms of each statistic, real (black) and simulated (blue), and "
+               "the two PCA eigen-spectra.")
+    md = ["", f"## {title}", "", intro, "", _md_table(shown),
+          *(["", *[f"- {note}" for note in notes]] if notes else []),
+          "", f"![{title}]({rel})", "", caption]
+    body = [f"<h2>{html.escape(title)}</h2><p>{html.escape(intro)}</p>"
+            + shown.to_html(float_format=_number, border=0)
+            + ("<ul>" + "".join(f"<li>{html.escape(n)}</li>" for n in notes) + "</ul>"
+               if notes else "")
+            + f"<img src='{rel}' style='max-width:100%'><p>{html.escape(caption)}</p>"]
+    return md, body
+
+
+def _structure_section(run, stage_dir):
+    """The "Latents vs structural parameters" section: ``(markdown lines, html)``.
+
+    From the analyse stage's ``latents_vs_structure`` table and note; one line saying
+    which extra to install when statmorph was missing there.
+    """
+    title = "Latents vs structural parameters"
+    note_path = run.path("tables", "latents_vs_structure.txt")
+    if not note_path.is_file():
+        return [], ""
+    note = note_path.read_text().strip()
+    md = [f"## {title}", "", note]
+    body = f"<h2>{html.escape(title)}</h2><p>{html.escape(note)}</p>"
+    path = run.path("tables", "latents_vs_structure.csv")
+    if path.is_file():
+        corr = pd.read_csv(path, header=[0, 1], index_col=0)
+        md += ["", _md_table(corr["r"])]
+        body += corr["r"].to_html(float_format=_number, border=0)
+        n_features = corr["r"].shape[1]
+        fig, ax = plt.subplots(figsize=(2.5 + 0.9 * n_features, 0.45 * len(corr) + 1.8))
+        plot_correlation_table(corr, ax=ax)
+        ax.set_title("Spearman r of each latent with statmorph's parameters (held-out)")
+        rel = "figures/latents_vs_structure.png"
+        _save_figure(fig, Path(stage_dir) / rel)
+        md += ["", f"![{title}]({rel})"]
+        body += f"<img src='{rel}' style='max-width:100%'>"
+    return md + [""], body
+
+
 def make_report(config, run, stage_dir, log):
     """Run stage 4 into ``stage_dir``: the figures, ``report.md`` and ``report.html``.
 
@@ -317,6 +391,9 @@ def make_report(config, run, stage_dir, log):
         body.append("<h2>Findings (generated from the tables below)</h2><ul>"
                     + "".join(f"<li>{html.escape(line)}</li>" for line in findings)
                     + "</ul>")
+    structure_md, structure_html = _structure_section(run, stage_dir)
+    md += structure_md
+    body.append(structure_html)
     md.append("## Tables")
     body.append("<h2>Tables</h2>")
     for title, frame in tables:
@@ -329,6 +406,10 @@ def make_report(config, run, stage_dir, log):
         md += ["", f"### {title}", "", f"![{title}]({rel})", "", caption]
         body.append(f"<h3>{html.escape(title)}</h3><img src='{rel}' style='max-width:100%'>"
                     f"<p>{html.escape(caption)}</p>")
+    realism = _realism_section(run, stage_dir)
+    if realism is not None:
+        md += realism[0]
+        body += realism[1]
     (stage_dir / "report.md").write_text("\n".join(md) + "\n")
     style = ("body{font-family:sans-serif;max-width:1100px;margin:auto;padding:1em}"
              "table{border-collapse:collapse}td,th{padding:2px 8px;text-align:right}"

@@ -86,6 +86,31 @@ def resolve_image_shape(image_shape, shape_from_input, n_features, *, warn=True)
     return (1, n_features)
 
 
+def flat_image_stack(images, image_shape=None, *, name="images", dtype=float):
+    """``(flat array (n, h*w), (h, w))`` of a non-empty stack of images.
+
+    Accepts ``(n, h*w)`` (with ``image_shape`` or square images), ``(n, h, w)`` and
+    ``(n, 1, h, w)``; errors name ``name``.
+    """
+    arr = np.asarray(images, dtype=dtype)
+    if arr.ndim < 2 or arr.ndim > 4:
+        msg = (
+            f"{name} must have shape (n, h*w), (n, h, w) or (n, 1, h, w); got an array "
+            f"of shape {arr.shape}."
+        )
+        raise ValueError(msg)
+    if arr.shape[0] == 0:
+        msg = f"{name} is empty: pass at least one image."
+        raise ValueError(msg)
+    try:
+        flat, shape = flatten_images(arr)
+        shape = resolve_image_shape(image_shape, shape, flat.shape[1])
+    except ValueError as exc:
+        msg = f"{name}: {exc}"
+        raise ValueError(msg) from exc
+    return flat, shape
+
+
 def as_images(X, image_shape):
     """View flat rows ``(n, h*w)`` as images ``(n, h, w)``."""
     return np.asarray(X).reshape(-1, *image_shape)

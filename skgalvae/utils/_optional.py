@@ -10,6 +10,7 @@ selection, the analysis and the plots. The heavy parts that not every user needs
 - ``scale``: zarr and h5py, for on-disk model input and preprocessing stores;
 - ``distributed``: Accelerate, Dask and dask.distributed, for data-parallel training
   and preprocessing or inference on a cluster;
+- ``morphology``: statmorph, for the structural parameters;
 - ``all``: every extra above and imbalanced-learn: the study (``skgalvae study``) and
   the examples.
 """
@@ -31,6 +32,7 @@ EXTRAS = {
     "dask": "distributed",
     "distributed": "distributed",
     "dask_ml": "dev",
+    "statmorph": "morphology",
 }
 
 #: The distribution name to pip-install, where it differs from the module name.
