@@ -205,3 +205,15 @@ def test_partial_fit_on_a_memmap_equals_in_memory(X, tmp_path):
     np.testing.assert_array_equal(a.transform(X), b.transform(X))
     with pytest.raises(ValueError, match="another kind"):
         b.partial_fit(X[:24])  # blocks of one kind: all in memory or all on disk
+
+
+@pytest.mark.parametrize("bad", [0, -3, 2.5, True, "4"])
+def test_sample_validates_n_samples(X, bad):
+    from skgalvae.models import EigengalaxyPCA
+
+    vae = GalaxyVAE(max_epochs=1, **KW).fit(X)
+    pca = EigengalaxyPCA(n_components=2).fit(X)
+    for model in (vae, pca):
+        with pytest.raises(ValueError, match=r"n_samples must be an integer >= 1"):
+            model.sample(bad)
+        assert model.sample(3, random_state=0).shape == (3, X.shape[1])

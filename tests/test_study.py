@@ -3,6 +3,7 @@
 import json
 import pickle
 import shutil
+import sys
 
 import numpy as np
 import pandas as pd
@@ -534,3 +535,21 @@ def test_latents_vs_structure_is_skipped_without_statmorph(monkeypatch):
     assert table is None and rows is None
     assert note.startswith("skipped:") and 'pip install "skgalvae[morphology]"' in note
     assert len(note.splitlines()) == 1
+
+
+def test_a_missing_extra_found_late_is_one_line(tmp_path, capsys, monkeypatch):
+    # an optional package needed past the up-front checks: one line naming the extra
+    from skgalvae.study import _study
+
+    def needs_galsim(*args, **kwargs):
+        from skgalvae.utils._optional import import_optional
+
+        monkeypatch.setitem(sys.modules, "galsim", None)
+        import_optional("galsim", purpose="make_galaxies (the GalSim simulator)")
+
+    monkeypatch.setattr(_study, "run_study", needs_galsim)
+    status = main(["study", "--out", str(tmp_path / "run"), "--quiet"])
+    err = capsys.readouterr().err.strip()
+    assert status == 1
+    assert len(err.splitlines()) == 1
+    assert 'pip install "skgalvae[simulate]"' in err

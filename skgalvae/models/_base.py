@@ -850,6 +850,9 @@ class BaseLatentModel(MeanLikelihoodScoreMixin, ClassNamePrefixFeaturesOutMixin,
         X : ndarray of shape (n_samples, h*w), float32
         """
         check_is_fitted(self)
+        if not isinstance(n_samples, Integral) or isinstance(n_samples, bool) or n_samples < 1:
+            msg = f"n_samples must be an integer >= 1, got {n_samples!r}."
+            raise ValueError(msg)
         rng = check_random_state(random_state)
         Z = rng.standard_normal((int(n_samples), self.latent_dim_)).astype(np.float32)
         generator = None

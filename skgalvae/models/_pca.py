@@ -299,6 +299,9 @@ default="auto"
         """
         check_is_fitted(self)
         rng = check_random_state(random_state)
+        if not isinstance(n_samples, Integral) or isinstance(n_samples, bool) or n_samples < 1:
+            msg = f"n_samples must be an integer >= 1, got {n_samples!r}."
+            raise ValueError(msg)
         eps = rng.standard_normal((int(n_samples), self.n_components_))
         ev = np.asarray(self.explained_variance_, dtype=np.float64)
         out = self.mean_ + (eps * np.sqrt(ev)) @ self.components_.astype(np.float64)

@@ -200,7 +200,10 @@ def main(argv=None):
         print(f"skgalvae {args.command}: interrupted; nothing partial was kept, rerun to "
               "resume", file=sys.stderr)
         return 130
-    except (StudyInputError, ValueError, FileNotFoundError, KeyError, OSError) as exc:
+    except (StudyInputError, ValueError, FileNotFoundError, KeyError, OSError,
+            ImportError) as exc:
+        # ImportError: an optional extra missing past the up-front checks; its message
+        # names the extra to install (skgalvae.utils._optional)
         message = str(exc).strip().splitlines()[0] if str(exc).strip() else repr(exc)
         print(f"skgalvae {args.command}: error: {message}", file=sys.stderr)
         return 1
