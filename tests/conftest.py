@@ -52,6 +52,21 @@ def gaussian_galaxy(shape=(48, 48), *, centre=None, sigma_major=6.0, sigma_minor
     return (flux * image / image.sum()).astype(np.float32)
 
 
+@pytest.fixture(scope="module")
+def one_thread():
+    """One torch thread and one BLAS thread for a module: torch's OpenMP threads and
+    OpenBLAS's fight over two cores (a 120 x 256 PCA fit after a torch fit took 2.8 s
+    instead of 0.02 s). Use with ``pytestmark = pytest.mark.usefixtures("one_thread")``."""
+    import torch
+    from threadpoolctl import threadpool_limits
+
+    n = torch.get_num_threads()
+    torch.set_num_threads(1)
+    with threadpool_limits(1):
+        yield
+    torch.set_num_threads(n)
+
+
 @pytest.fixture
 def rng():
     return np.random.default_rng(0)

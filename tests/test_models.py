@@ -22,7 +22,6 @@ from sklearn.pipeline import Pipeline
 from sklearn.utils._param_validation import InvalidParameterError
 from skorch.callbacks import Callback, EarlyStopping
 from skorch.exceptions import DeviceWarning
-from threadpoolctl import threadpool_limits
 
 from skgalvae.models import (
     LIKELIHOODS,
@@ -39,16 +38,9 @@ from skgalvae.preprocessing import LogScaler, Resizer
 
 SMALL = {"channels": (8, 16), "hidden_dim": 64, "batch_size": 32}
 
+pytestmark = pytest.mark.usefixtures("one_thread")  # see conftest.py
 
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread():
-    # torch's OpenMP threads and OpenBLAS's threads fight over two cores: a 120 x 256
-    # PCA fit after a torch fit took 2.8 s instead of 0.02 s. One thread each.
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    with threadpool_limits(1):
-        yield
-    torch.set_num_threads(n)
+
 
 
 def make_two_populations(n=240, size=16, seed=0):

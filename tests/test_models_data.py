@@ -15,7 +15,6 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
-from threadpoolctl import threadpool_limits
 from torch.utils.data import BatchSampler, DataLoader, RandomSampler
 
 from skgalvae.models import GalaxyAutoencoder, GalaxyVAE, _data
@@ -36,19 +35,13 @@ zarr = pytest.importorskip("zarr")
 h5py = pytest.importorskip("h5py")
 
 # tiny fits on random pixels: collapsed latents are expected and beside the point here
-pytestmark = pytest.mark.filterwarnings("ignore::skgalvae.models.InactiveLatentWarning")
+pytestmark = [pytest.mark.filterwarnings("ignore::skgalvae.models.InactiveLatentWarning"),
+              pytest.mark.usefixtures("one_thread")]
 
 KW = {"channels": (8, 16), "hidden_dim": 32, "batch_size": 16, "max_epochs": 2,
       "random_state": 0, "device": "cpu"}
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread():
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    with threadpool_limits(1):
-        yield
-    torch.set_num_threads(n)
 
 
 @pytest.fixture(scope="module")

@@ -534,12 +534,7 @@ class BaseLatentModel(MeanLikelihoodScoreMixin, ClassNamePrefixFeaturesOutMixin,
                 net.partial_fit(data.fit_X, None, epochs=1)
             self._partial_rng_ = torch.get_rng_state()
         self._partial_loader_ = loader
-        self.net_ = net
-        self.latent_dim_ = int(self.latent_dim)
-        self.likelihood_ = net.module_.likelihood.name
-        self.n_epochs_ = len(net.history)
-        self._diagnose(data.X_train)
-        self.history_ = self._history_frame(net.history, self.latent_dim_)
+        self._adopt(net, data.X_train)
 
     def _checkpointing(self, resume, shape, seed, train_idx, valid_idx):
         """Set up the checkpoint callbacks; return the state to resume from, or None."""
@@ -632,15 +627,20 @@ class BaseLatentModel(MeanLikelihoodScoreMixin, ClassNamePrefixFeaturesOutMixin,
                 _train(net, data.fit_X, state, self.max_epochs)
             if accelerator is not None:  # unwrapped: a plain, picklable _ELBONet
                 net = release(net)
+        self._adopt(net, X_train)
+        if accelerator is None or accelerator.is_main_process:  # once, not per rank
+            self._warn_undertrained(len(X_train), len(valid_idx) > 0)
+            self._warn_inactive()
+
+    def _adopt(self, net, X_train):
+        """Keep the trained ``net`` and set the fitted attributes that describe it
+        (diagnostics measured in one pass over ``X_train``); shared by fit and partial_fit."""
         self.net_ = net
         self.latent_dim_ = int(self.latent_dim)
         self.likelihood_ = net.module_.likelihood.name
         self.n_epochs_ = len(net.history)
         self._diagnose(X_train)
         self.history_ = self._history_frame(net.history, self.latent_dim_)
-        if accelerator is None or accelerator.is_main_process:  # once, not per rank
-            self._warn_undertrained(len(X_train), len(valid_idx) > 0)
-            self._warn_inactive()
 
     def _n_train_batches(self):
         return sum("train_loss" in batch for epoch in self.net_.history
