@@ -15,7 +15,7 @@ from sklearn.model_selection import GridSearchCV
 from sklearn.preprocessing import StandardScaler
 
 from skgalvae.models import GalaxyVAE, dask_transform
-from skgalvae.models._dask import _DiskRows
+from skgalvae.utils._reopen import ReopenableArray
 
 da = pytest.importorskip("dask.array")
 dask = pytest.importorskip("dask")
@@ -152,7 +152,7 @@ def test_memmap_input_on_cluster(vae, X, tmp_path, client):
     np.save(path, X.reshape(N, *SHAPE))
     X_disk = np.load(path, mmap_mode="r")
     # the memmap travels to the workers as its file name, not as its data
-    assert len(pickle.dumps(_DiskRows(X_disk, "memmap"))) < X.nbytes / 10
+    assert len(pickle.dumps(ReopenableArray(X_disk))) < X.nbytes / 10
     Z = dask_transform(vae, X_disk, chunk_size=16)
     assert Z.chunks[0] == (16, 16, 16)
     _check_equal(Z.compute(), vae.transform(X), "transform")

@@ -21,28 +21,10 @@ from sklearn.utils._param_validation import HasMethods, Interval, StrOptions, va
 from sklearn.utils.validation import check_is_fitted
 
 from ..utils._optional import import_optional
-from ._data import _Source, _store_kind
+from ..utils._reopen import ReopenableArray
+from ._data import _store_kind
 
 _PURPOSE = "dask_transform (inference on Dask)"
-
-
-class _DiskRows:
-    """An on-disk array (memmap, h5py) that pickles as the way to reopen it.
-
-    :func:`dask.array.from_array` keeps it as one task of the graph; a memmap pickled as
-    itself would carry all of its data to every worker, this carries its file name,
-    offset and layout (an HDF5 dataset its file and dataset names). Each read returns a
-    copy in the array's own dtype.
-    """
-
-    def __init__(self, array, kind):
-        self._source = _Source(array, kind)
-        self.shape = tuple(int(s) for s in array.shape)
-        self.dtype = np.dtype(array.dtype)
-        self.ndim = len(self.shape)
-
-    def __getitem__(self, key):
-        return np.array(self._source.array[key])
 
 
 def _current_client():
@@ -70,8 +52,8 @@ def _as_dask(X, chunk_size):
             rows = "auto"
         if chunk_size is not None:
             rows = chunk_size
-        if kind in ("memmap", "h5py"):
-            X = _DiskRows(X, kind)
+        if kind in ("memmap", "h5py"):  # travels as its file name, not its data
+            X = ReopenableArray(X, purpose=_PURPOSE)
         elif kind is None:
             X = np.asarray(X)
         chunks = (rows, *(-1,) * (len(X.shape) - 1))

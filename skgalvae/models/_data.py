@@ -18,7 +18,6 @@ path it always had.
 """
 
 import math
-import mmap
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -26,7 +25,7 @@ import torch
 from torch.utils.data import DataLoader, Sampler, get_worker_info
 
 from ..utils._images import flatten_images, resolve_image_shape
-from ..utils._optional import import_optional
+from ..utils._reopen import ReopenableArray, memmap_root
 
 #: Rows checked for NaN / inf in on-disk input, at most.
 MAX_CHECKED_ROWS = 1000
@@ -44,7 +43,7 @@ def _store_kind(X):
         return "zarr"
     if top == "h5py" and hasattr(X, "id") and hasattr(X, "file"):
         return "h5py"
-    if isinstance(X, np.ndarray) and _memmap_root(X) is not None:
+    if isinstance(X, np.ndarray) and memmap_root(X) is not None:
         return "memmap"
     return None
 
@@ -70,49 +69,18 @@ def is_lazy(X):
     return _store_kind(X) is not None
 
 
-def _memmap_root(X):
-    """The array whose buffer is the ``mmap`` behind ``X`` (a :class:`numpy.memmap`)."""
-    obj, last = X, None
-    while isinstance(obj, np.ndarray):
-        last, obj = obj, obj.base
-    if isinstance(obj, mmap.mmap) and isinstance(last, np.memmap):
-        return last
-    return None
-
-
-def _memmap_spec(X):
-    """How to reopen the memory-mapped ``X`` elsewhere: file, byte offset, layout."""
-    root = _memmap_root(X)
-    if root is None or root.filename is None:
-        return None
-    offset = int(root.offset) + (X.ctypes.data - root.ctypes.data)
-    return {"filename": str(root.filename), "offset": offset, "shape": X.shape,
-            "strides": X.strides, "dtype": X.dtype.str}
-
-
-def _open_memmap(spec):
-    buffer = np.memmap(spec["filename"], dtype=np.uint8, mode="r")
-    return np.ndarray(spec["shape"], dtype=np.dtype(spec["dtype"]), buffer=buffer,
-                      offset=spec["offset"], strides=spec["strides"])
-
-
-class _Source:
+class _Source(ReopenableArray):
     """One on-disk (or in-memory) array, read by sorted rows as float32 ``(k, n_pixels)``.
 
-    Pickles without its data: a memmap as its file, byte offset and layout, an h5py
-    dataset as its file and dataset names, a zarr array as zarr pickles it (its store);
-    each is reopened on first use (in a ``DataLoader`` worker, after unpickling).
+    Pickles without its data (:class:`~skgalvae.utils._reopen.ReopenableArray`): a memmap
+    as its file, byte offset and layout, an h5py dataset as its file and dataset names, a
+    zarr array as zarr pickles it (its store); each is reopened on first use (in a
+    ``DataLoader`` worker, after unpickling).
     """
 
     def __init__(self, array, kind):
+        super().__init__(array, purpose="reading HDF5 input to the models")
         self.kind = kind
-        self.shape = tuple(int(s) for s in array.shape)
-        self._array = array
-        self._spec = None
-        if kind == "memmap":
-            self._spec = _memmap_spec(array)
-        elif kind == "h5py":
-            self._spec = {"filename": array.file.filename, "name": array.name}
 
     @property
     def chunk_rows(self):
@@ -123,29 +91,6 @@ class _Source:
             chunks = self.array.chunks
             return int(chunks[0]) if chunks else 1
         return 1
-
-    @property
-    def array(self):
-        if self._array is None:
-            if self.kind == "memmap":
-                self._array = _open_memmap(self._spec)
-            elif self.kind == "h5py":
-                h5py = import_optional("h5py", purpose="reading HDF5 input to the models")
-                self._file = h5py.File(self._spec["filename"], "r")
-                self._array = self._file[self._spec["name"]]
-        return self._array
-
-    def reopen(self):
-        """Forget the open handle (a worker inherited it): reopen on the next read."""
-        if self._spec is not None:
-            self._array = None
-
-    def __getstate__(self):
-        state = self.__dict__.copy()
-        state.pop("_file", None)
-        if self._spec is not None:
-            state["_array"] = None
-        return state
 
     def read(self, rows):
         """Rows ``rows`` (sorted, unique) as a float32 ``(len(rows), n_pixels)`` array."""

@@ -22,6 +22,7 @@ from sklearn.utils._param_validation import HasMethods, Interval, StrOptions, va
 
 from ..utils._optional import import_optional
 from ..utils._progress import progress
+from ..utils._reopen import ReopenableArray
 from ._store import (
     _begin,
     _commit,
@@ -103,46 +104,15 @@ def _write_chunk(result, store, index, start, stop):
     return {"index": index, "bad": [(start + i, reason) for i, reason in bad]}
 
 
-class _ReopenedRows:
-    """A stand-in for a memory-mapped ``.npy`` or an HDF5 dataset that each worker opens
-    by path (the array itself would travel through the scheduler)."""
-
-    def __init__(self, array):
-        self.shape, self.dtype, self.ndim = array.shape, np.dtype(array.dtype), array.ndim
-        if isinstance(array, np.memmap):
-            self._where = ("npy", os.path.abspath(array.filename), int(array.offset),
-                           "F" if array.flags.f_contiguous and not array.flags.c_contiguous
-                           else "C")
-        else:
-            self._where = ("h5", os.path.abspath(array.file.filename), array.name)
-        self._array = None
-
-    def _open(self):
-        if self._array is None:
-            if self._where[0] == "npy":
-                _, path, offset, order = self._where
-                self._array = np.memmap(path, dtype=self.dtype, mode="r", offset=offset,
-                                        shape=self.shape, order=order)
-            else:
-                h5py = import_optional("h5py", purpose=f"{_WHO} on an HDF5 source")
-                self._array = h5py.File(self._where[1], "r")[self._where[2]]
-        return self._array
-
-    def __getitem__(self, key):
-        return np.asarray(self._open()[key])
-
-    def __getstate__(self):
-        return {**self.__dict__, "_array": None}
-
-
 def _shippable(array):
     """``array`` as Dask should read it on the workers."""
+    purpose = f"{_WHO} on an HDF5 source"
     if isinstance(array, np.memmap):
         if isinstance(array.base, mmap.mmap):  # the file's map itself, not a view of it
-            return _ReopenedRows(array)
+            return ReopenableArray(array, purpose=purpose)  # each worker opens the file
         return np.asarray(array)
     if type(array).__module__.startswith("h5py"):
-        return _ReopenedRows(array)
+        return ReopenableArray(array, purpose=purpose)
     return array
 
 
