@@ -1,9 +1,17 @@
 """Image-shape handling: the one place that knows how images travel through a Pipeline.
 
-Inside a Pipeline, images are a 2-D float array ``(n_samples, height * width)`` so that every
-scikit-learn tool works unchanged. Estimators also accept ``(n, h, w)`` and ``(n, 1, h, w)``
-arrays; the image shape travels as the ``image_shape`` parameter and the fitted
-``image_shape_`` attribute.
+Inside a Pipeline, images are a 2-D float array ``(n_samples, n_features)`` so that every
+scikit-learn tool works unchanged. The image shape travels as the ``image_shape`` parameter
+and the fitted ``image_shape_`` attribute:
+
+- one band: ``image_shape = (h, w)`` and rows of ``h * w`` pixels, exactly as before
+  multi-band support; ``(n, h, w)`` and ``(n, 1, h, w)`` input are accepted;
+- ``c > 1`` bands (e.g. SDSS g, r, i): ``image_shape = (c, h, w)`` and rows of ``c * h * w``
+  pixels in band-major (C) order, i.e. ``row.reshape(c, h, w)[k]`` is band ``k``;
+  ``(n, c, h, w)`` input is accepted. A 3-D input ``(n, h, w)`` is always one band.
+
+A one-band shape is always written ``(h, w)``: ``(1, h, w)`` is normalised to it, so a
+single band behaves bit for bit as it did before channels existed.
 """
 
 import math
@@ -12,39 +20,69 @@ import warnings
 import numpy as np
 
 
+def normalise_shape(shape):
+    """The canonical image shape: ``(h, w)`` for one band, ``(c, h, w)`` for ``c > 1``.
+
+    Examples
+    --------
+    >>> normalise_shape((1, 64, 64)), normalise_shape([3, 64, 64]), normalise_shape((8, 8))
+    ((64, 64), (3, 64, 64), (8, 8))
+    """
+    shape = tuple(int(s) for s in shape)
+    if len(shape) == 3 and shape[0] == 1:
+        return shape[1:]
+    return shape
+
+
+def n_channels(shape):
+    """Number of bands of an image shape ``(h, w)`` (1) or ``(c, h, w)`` (c)."""
+    return int(shape[0]) if len(shape) == 3 else 1
+
+
+def spatial_shape(shape):
+    """The ``(h, w)`` of an image shape ``(h, w)`` or ``(c, h, w)``."""
+    return tuple(int(s) for s in shape[-2:])
+
+
+def as_cubes(X, image_shape):
+    """View flat rows as ``(n, c, h, w)`` cubes (``c = 1`` for one band)."""
+    return np.asarray(X).reshape(-1, n_channels(image_shape), *spatial_shape(image_shape))
+
+
 def flatten_images(X):
     """Return ``X`` as ``(n_samples, n_features)`` and the image shape it carried.
 
     Parameters
     ----------
-    X : array-like of shape (n, h*w), (n, h, w) or (n, 1, h, w)
+    X : array-like of shape (n, n_features), (n, h, w) or (n, c, h, w)
         Images or flat rows. Non-array inputs (lists, DataFrames) are returned unchanged
         with ``None`` as shape, for ``validate_data`` to handle.
 
     Returns
     -------
     X2d : array-like
-        ``X`` with the image axes flattened.
+        ``X`` with the image axes flattened (band-major for ``(n, c, h, w)``).
     shape : tuple of int or None
-        ``(h, w)`` when ``X`` was 3-D or 4-D, else ``None``.
+        ``(h, w)`` when ``X`` was 3-D or had one channel, ``(c, h, w)`` when it was
+        ``(n, c, h, w)`` with ``c > 1``, else ``None``.
     """
     if not isinstance(X, np.ndarray) or X.ndim <= 2:
         return X, None
     if X.ndim == 3:
-        n, h, w = X.shape
-    elif X.ndim == 4 and X.shape[1] == 1:
-        n, _, h, w = X.shape
+        shape = X.shape[1:]
+    elif X.ndim == 4:
+        shape = normalise_shape(X.shape[1:])
     else:
         msg = (
-            f"Images must have shape (n, h*w), (n, h, w) or (n, 1, h, w); got an array of "
-            f"shape {X.shape}. Multi-band images are not supported: select one band."
+            f"Images must have shape (n, n_features), (n, h, w) or (n, c, h, w); got an "
+            f"array of shape {X.shape}."
         )
         raise ValueError(msg)
-    return X.reshape(n, h * w), (int(h), int(w))
+    return X.reshape(X.shape[0], math.prod(shape)), tuple(int(s) for s in shape)
 
 
 def resolve_image_shape(image_shape, shape_from_input, n_features, *, warn=True):
-    """Decide the ``(height, width)`` of flat rows of ``n_features`` pixels.
+    """Decide the image shape, ``(h, w)`` or ``(c, h, w)``, of rows of ``n_features``.
 
     The order of precedence is: the ``image_shape`` parameter, the shape of a 3-D/4-D
     input, a square side when ``n_features`` is a perfect square, and finally a one-row
@@ -58,12 +96,14 @@ def resolve_image_shape(image_shape, shape_from_input, n_features, *, warn=True)
     """
     if image_shape is not None:
         shape = tuple(int(s) for s in image_shape)
-        if len(shape) != 2 or math.prod(shape) != n_features:
+        if len(shape) not in (2, 3) or math.prod(shape) != n_features:
             msg = (
                 f"image_shape={image_shape!r} does not match the {n_features} features of X: "
-                f"height * width must equal n_features. Pass image_shape=None to infer it."
+                f"height * width (or bands * height * width for image_shape=(c, h, w)) "
+                f"must equal n_features. Pass image_shape=None to infer it."
             )
             raise ValueError(msg)
+        shape = normalise_shape(shape)
         if shape_from_input is not None and shape != shape_from_input:
             msg = (
                 f"image_shape={shape} disagrees with the shape of the input images "
@@ -80,23 +120,24 @@ def resolve_image_shape(image_shape, shape_from_input, n_features, *, warn=True)
         msg = (
             f"X has {n_features} features, not a perfect square, and image_shape is None: "
             f"treating each row as a 1 x {n_features} image. Pass image_shape=(height, "
-            f"width) or 3-D images of shape (n, height, width)."
+            f"width), image_shape=(bands, height, width) or images of shape "
+            f"(n, height, width) or (n, bands, height, width)."
         )
         warnings.warn(msg, UserWarning, stacklevel=3)
     return (1, n_features)
 
 
 def flat_image_stack(images, image_shape=None, *, name="images", dtype=float):
-    """``(flat array (n, h*w), (h, w))`` of a non-empty stack of images.
+    """``(flat array (n, n_features), image shape)`` of a non-empty stack of images.
 
-    Accepts ``(n, h*w)`` (with ``image_shape`` or square images), ``(n, h, w)`` and
-    ``(n, 1, h, w)``; errors name ``name``.
+    Accepts ``(n, n_features)`` (with ``image_shape`` or square one-band images),
+    ``(n, h, w)`` and ``(n, c, h, w)``; errors name ``name``.
     """
     arr = np.asarray(images, dtype=dtype)
     if arr.ndim < 2 or arr.ndim > 4:
         msg = (
-            f"{name} must have shape (n, h*w), (n, h, w) or (n, 1, h, w); got an array "
-            f"of shape {arr.shape}."
+            f"{name} must have shape (n, n_features), (n, h, w) or (n, c, h, w); got an "
+            f"array of shape {arr.shape}."
         )
         raise ValueError(msg)
     if arr.shape[0] == 0:
@@ -112,17 +153,17 @@ def flat_image_stack(images, image_shape=None, *, name="images", dtype=float):
 
 
 def as_images(X, image_shape):
-    """View flat rows ``(n, h*w)`` as images ``(n, h, w)``."""
+    """View flat rows as images ``(n, *image_shape)``: ``(n, h, w)`` or ``(n, c, h, w)``."""
     return np.asarray(X).reshape(-1, *image_shape)
 
 
 def validate_images(estimator, X, *, reset, dtype):
     """``validate_data`` for images: the one image check every estimator shares.
 
-    Flattens ``(n, h, w)`` / ``(n, 1, h, w)`` input, validates it with
+    Flattens ``(n, h, w)`` / ``(n, c, h, w)`` input, validates it with
     :func:`sklearn.utils.validation.validate_data`, and on ``reset`` sets
     ``estimator.image_shape_`` from its ``image_shape`` parameter, the input's shape or
-    the square side. Otherwise a 3-D input must have the fitted image shape.
+    the square side. Otherwise an image-shaped input must have the fitted image shape.
 
     Returns
     -------
@@ -131,7 +172,8 @@ def validate_images(estimator, X, *, reset, dtype):
     from sklearn.utils.validation import validate_data
 
     X, shape = flatten_images(X)
-    if not reset and shape is not None and shape != tuple(estimator.image_shape_):
+    if (not reset and shape is not None
+            and shape != normalise_shape(estimator.image_shape_)):
         msg = (
             f"{type(estimator).__name__} was fitted on images of shape "
             f"{estimator.image_shape_} but got images of shape {shape}."
