@@ -79,3 +79,25 @@ def galaxy_stack(rng):
     images = np.stack([gaussian_galaxy(angle_deg=a) for a in angles])
     images += 0.3 + rng.normal(0, 0.01, images.shape).astype(np.float32)
     return images, angles
+
+
+def gaussian_galaxy_cube(shape=(48, 48), *, centre=None, angle_deg=0.0,
+                         sigmas=((7.0, 3.5), (6.0, 3.0), (5.5, 2.75)),
+                         fluxes=(40.0, 70.0, 100.0)):
+    """A noiseless ``(c, h, w)`` galaxy, one elliptical Gaussian per band (g, r, i by
+    default: bluer bands more extended and fainter), all at one centre and angle."""
+    return np.stack([gaussian_galaxy(shape, centre=centre, sigma_major=major,
+                                     sigma_minor=minor, angle_deg=angle_deg, flux=flux)
+                     for (major, minor), flux in zip(sigmas, fluxes)])
+
+
+@pytest.fixture
+def multiband_galaxy_stack(rng):
+    """Eight noisy three-band (g, r, i) 48x48 galaxies at random angles, as an
+    ``(8, 3, 48, 48)`` float32 array, with a sky level of its own per band (0.1, 0.2,
+    0.3) and their angles."""
+    angles = rng.uniform(-80, 80, 8)
+    cubes = np.stack([gaussian_galaxy_cube(angle_deg=a) for a in angles])
+    cubes += np.array([0.1, 0.2, 0.3], dtype=np.float32)[None, :, None, None]
+    cubes += rng.normal(0, 0.01, cubes.shape).astype(np.float32)
+    return cubes, angles

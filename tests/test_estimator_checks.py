@@ -16,11 +16,22 @@ SETTINGS = {}  # {estimator class name: [constructor kwargs of each instance che
 EXPECTED_FAILED = {}  # {estimator class name: {check name: reason}}
 
 # --- preprocessing begin ---
-SETTINGS["CompanionMasker"] = [{}, {"fill": "noise", "random_state": 0}]
-SETTINGS["Recentre"] = [{}, {"method": "peak"}]
+# The checks feed rows that are no images (1-10 features, one band: a 1 x n strip), so
+# the multi-band configurations below run every check with the multi-band parameters
+# (reference band, band sum, per-band scaling) on one-band rows; the same estimators on
+# real (n, 3, h, w) galaxies are checked against the sklearn contract (clone, pickle,
+# dtype, row order and subsets, feature names) in
+# tests/test_preprocessing.py::test_multiband_estimator_contract.
+SETTINGS["CompanionMasker"] = [{}, {"fill": "noise", "random_state": 0},
+                               {"reference_band": "sum"}]
+SETTINGS["Recentre"] = [{}, {"method": "peak"}, {"reference_band": "sum"},
+                        {"reference_band": 0}]
+SETTINGS["MajorAxisRotator"] = [{}, {"reference_band": "sum"}]
 SETTINGS["CentreCrop"] = [{"size": 1}]
 SETTINGS["Resizer"] = [{"output_shape": 2}]
-SETTINGS["LogScaler"] = [{}, {"normalize": "global"}, {"method": "log", "normalize": None}]
+SETTINGS["LogScaler"] = [{}, {"normalize": "global"}, {"method": "log", "normalize": None},
+                         {"channels": "per_band"},
+                         {"channels": "per_band", "normalize": "global"}]
 # --- preprocessing end ---
 
 # --- io begin ---

@@ -1,7 +1,11 @@
 """Behaviour of the preprocessing transformers: values, shapes, round trips, errors."""
 
+import pickle
+
 import numpy as np
 import pytest
+from scipy import ndimage
+from sklearn.base import clone
 from sklearn.pipeline import Pipeline
 
 from skgalvae.preprocessing import (
@@ -15,7 +19,7 @@ from skgalvae.preprocessing import (
     make_preprocessing_pipeline,
 )
 
-from .conftest import gaussian_galaxy
+from .conftest import gaussian_galaxy, gaussian_galaxy_cube
 
 
 def test_background_subtractor_removes_sky(galaxy_stack):
@@ -145,8 +149,6 @@ def test_shape_mismatch_and_bad_values(galaxy_stack):
     bad[0, 3, 3] = np.nan
     with pytest.raises(ValueError, match="NaN"):
         rot.transform(bad)
-    with pytest.raises(ValueError, match="Multi-band"):
-        rot.fit(np.ones((2, 3, 8, 8)))
     with pytest.raises(ValueError, match="method"):
         Recentre(method="median").fit(images)
 
@@ -303,3 +305,289 @@ def test_companion_masker_helpers_are_exact(rng):
         for radius in (1, 2, 3):
             np.testing.assert_array_equal(
                 _dilate(mask, radius), ndimage.binary_dilation(mask, iterations=radius))
+
+
+# --------------------------------------------------------------------- several bands
+def _band_alone(estimator, cube_stack, k):
+    """What ``estimator`` makes of band ``k`` of each galaxy given as one-band images."""
+    band = np.ascontiguousarray(cube_stack[:, k])
+    return clone(estimator).fit(band).transform(band).reshape(len(band), -1)
+
+
+def _bands_of(out, n, c):
+    return out.reshape(n, c, -1)
+
+
+def test_multiband_images_are_accepted_and_one_band_is_unchanged(galaxy_stack,
+                                                                multiband_galaxy_stack):
+    # was: test_shape_mismatch_and_bad_values expected "Multi-band" images to be
+    # rejected; (n, c, h, w) now works and (n, 1, h, w) is the one-band case
+    cubes, _ = multiband_galaxy_stack
+    images, _ = galaxy_stack
+    for est in (BackgroundSubtractor(), CompanionMasker(), Recentre(),
+                MajorAxisRotator(), CentreCrop(size=20), Resizer(output_shape=12),
+                LogScaler()):
+        fitted = clone(est).fit(cubes)
+        assert tuple(fitted.image_shape_) == (3, 48, 48)
+        assert fitted.n_features_in_ == 3 * 48 * 48
+        one = clone(est).fit_transform(images)
+        np.testing.assert_array_equal(clone(est).fit_transform(images[:, None]), one)
+        np.testing.assert_array_equal(
+            clone(est).fit_transform(images.reshape(len(images), -1)), one)
+
+
+@pytest.mark.parametrize("est", [BackgroundSubtractor(), CentreCrop(size=(20, 30)),
+                                 Resizer(output_shape=(12, 16)),
+                                 Resizer(output_shape=96, preserve_flux=False)],
+                         ids=["background", "crop", "resize", "upsample"])
+def test_per_band_steps_treat_each_band_as_a_one_band_image(est, multiband_galaxy_stack):
+    cubes, _ = multiband_galaxy_stack
+    out = clone(est).fit(cubes)
+    bands = _bands_of(out.transform(cubes), len(cubes), 3)
+    for k in range(3):  # bit for bit the one-band transformer on that band
+        np.testing.assert_array_equal(bands[:, k], _band_alone(est, cubes, k))
+    if hasattr(out, "output_shape_"):
+        assert out.output_shape_[0] == 3
+        assert len(out.get_feature_names_out()) == bands[0].size
+
+
+def test_background_subtractor_removes_each_bands_own_sky(multiband_galaxy_stack):
+    cubes, _ = multiband_galaxy_stack  # skies 0.1, 0.2, 0.3
+    out = BackgroundSubtractor().fit_transform(cubes).reshape(cubes.shape)
+    levels = (cubes - out)[:, :, 0, 0]
+    # (the extended g band leaves a little galaxy light in its clipped sky)
+    np.testing.assert_allclose(levels, np.broadcast_to([0.1, 0.2, 0.3], levels.shape),
+                               atol=5e-3)
+
+
+def _offset_cube(offset, angle=20.0):
+    centre = (31.5 + offset[0], 31.5 + offset[1])
+    return gaussian_galaxy_cube((64, 64), centre=centre, angle_deg=angle)
+
+
+@pytest.mark.parametrize("reference_band", [-1, 0, "sum"])
+def test_recentre_shifts_every_band_by_the_same_offset(reference_band):
+    cube = _offset_cube((3, -2))[None]  # shifted by (3, -2) pixels in every band
+    rc = Recentre(reference_band=reference_band).fit(cube)
+    shift = 31.5 - rc.centroids(cube)[0]
+    np.testing.assert_allclose(shift, (-3, 2), atol=0.05)
+    out = rc.transform(cube).reshape(3, 64, 64)
+    for k in range(3):  # one and the same shift in each band
+        expected = ndimage.shift(cube[0, k], shift, order=1, mode="constant", cval=0.0)
+        np.testing.assert_array_equal(out[k], expected)
+        centred = Recentre().fit(out[k][None]).centroids(out[k][None])[0]
+        np.testing.assert_allclose(centred, 31.5, atol=0.1)
+
+
+def test_recentre_measures_on_the_reference_band_only():
+    # band g holds an off-centre knot: its own centroid is elsewhere, the shift is i's
+    cube = _offset_cube((3, -2))
+    cube[0] += gaussian_galaxy((64, 64), centre=(40.0, 36.0), sigma_major=2,
+                               sigma_minor=2, flux=40)
+    cubes = cube[None]
+    i_only = Recentre().fit(cubes[:, 2]).centroids(cubes[:, 2])
+    g_only = Recentre().fit(cubes[:, 0]).centroids(cubes[:, 0])
+    np.testing.assert_array_equal(Recentre().fit(cubes).centroids(cubes), i_only)
+    np.testing.assert_array_equal(
+        Recentre(reference_band=0).fit(cubes).centroids(cubes), g_only)
+    assert np.abs(g_only - i_only).max() > 0.5
+    summed = cubes.sum(axis=1)
+    np.testing.assert_array_equal(
+        Recentre(reference_band="sum").fit(cubes).centroids(cubes),
+        Recentre().fit(summed).centroids(summed))
+    # the reference band comes out as the one-band Recentre makes it, bit for bit
+    out = Recentre(reference_band=0).fit(cubes).transform(cubes).reshape(3, 64, 64)
+    np.testing.assert_array_equal(out[0], _band_alone(Recentre(), cubes, 0)[0].reshape(64, 64))
+
+
+@pytest.mark.parametrize("reference_band", [-1, 1, "sum"])
+def test_rotator_derotates_every_band_identically(reference_band):
+    cube = gaussian_galaxy_cube((64, 64), angle_deg=35.0)[None]
+    rot = MajorAxisRotator(reference_band=reference_band).fit(cube)
+    assert rot.orientations(cube)[0] == pytest.approx(35.0, abs=0.5)
+    out = rot.transform(cube).reshape(1, 3, 64, 64)
+    # the same rotation, about the same centre, in every band
+    from skgalvae.preprocessing._geometry import _major_axis_transform
+
+    ref = {-1: cube[0, 2], 1: cube[0, 1], "sum": cube[0].sum(axis=0)}[reference_band]
+    matrix, offset = _major_axis_transform(ref, radius=None)
+    for k in range(3):
+        expected = ndimage.affine_transform(cube[0, k], matrix, offset=offset, order=1,
+                                            mode="constant", cval=0.0)
+        np.testing.assert_array_equal(out[0, k], expected)
+        band = out[:, k]
+        assert MajorAxisRotator().fit(band).orientations(band)[0] == pytest.approx(
+            0.0, abs=0.5)
+
+
+def test_rotator_uses_the_reference_bands_angle_for_all_bands():
+    # g drawn at 60 degrees, r and i at 20: every band turns by i's 20 degrees
+    cube = gaussian_galaxy_cube((64, 64), angle_deg=20.0)
+    cube[0] = gaussian_galaxy((64, 64), sigma_major=7, sigma_minor=3.5, angle_deg=60,
+                              flux=40)
+    out = MajorAxisRotator().fit(cube[None]).transform(cube[None]).reshape(3, 64, 64)
+    angles = [MajorAxisRotator().fit(b[None]).orientations(b[None])[0] for b in out]
+    np.testing.assert_allclose(angles, [40.0, 0.0, 0.0], atol=0.7)
+    np.testing.assert_array_equal(
+        out[2], _band_alone(MajorAxisRotator(), cube[None], 2)[0].reshape(64, 64))
+
+
+def _companion_cube(rng, *, companion_bands=(0, 1, 2)):
+    shape = (64, 64)
+    cube = gaussian_galaxy_cube(shape, angle_deg=30.0, fluxes=(200.0, 300.0, 400.0))
+    for k, flux in zip(companion_bands, (30.0, 45.0, 60.0)):
+        cube[k] += gaussian_galaxy(shape, centre=(10.0, 52.0), sigma_major=1.5,
+                                   sigma_minor=1.5, flux=flux)
+    cube += np.array([0.1, 0.2, 0.3], np.float32)[:, None, None]
+    return cube + rng.normal(0, 0.02, cube.shape).astype(np.float32)
+
+
+@pytest.mark.parametrize("fill", ["symmetric", "noise", "median"])
+def test_companion_masker_masks_the_same_pixels_in_every_band(rng, fill):
+    cubes = _companion_cube(rng)[None]
+    masker = CompanionMasker(fill=fill, random_state=0).fit(cubes)
+    mask = masker.companion_masks(cubes)[0]
+    assert mask.shape == (64, 64) and mask[10, 52] and not mask[32, 32]
+    out = masker.transform(cubes).reshape(3, 64, 64)
+    box = (slice(5, 16), slice(47, 58))
+    for k, sky in enumerate((0.1, 0.2, 0.3)):
+        np.testing.assert_array_equal(out[k][~mask], cubes[0, k][~mask])
+        # each band filled from its own sky: the companion's light is gone
+        assert abs((out[k][box] - sky).mean()) < 0.05
+        if fill == "median":
+            assert len(np.unique(out[k][mask])) == 1
+    # the reference band is masked as the one-band masker masks it, bit for bit
+    alone = _band_alone(CompanionMasker(fill=fill, random_state=0), cubes, 2)
+    np.testing.assert_array_equal(out[2].ravel(), alone[0])
+
+
+def test_companion_masker_detects_on_the_reference_band(rng):
+    # a blue companion, in g only: invisible in i (the default), found in g or the sum
+    cubes = _companion_cube(rng, companion_bands=(0,))[None]
+    assert not CompanionMasker().fit(cubes).companion_masks(cubes)[0, 10, 52]
+    for reference_band in (0, "sum"):
+        masks = CompanionMasker(reference_band=reference_band).fit(cubes).companion_masks(
+            cubes)
+        assert masks[0, 10, 52] and not masks[0, 32, 32]
+
+
+def test_log_scaler_joint_keeps_colours_per_band_fills_each_band(multiband_galaxy_stack):
+    cubes, _ = multiband_galaxy_stack
+    cubes = BackgroundSubtractor().fit_transform(cubes).reshape(cubes.shape)
+    n = len(cubes)
+    joint = _bands_of(LogScaler(stretch=1.0).fit_transform(cubes), n, 3)
+    per_band = _bands_of(LogScaler(stretch=1.0, channels="per_band").fit_transform(cubes),
+                         n, 3)
+    np.testing.assert_allclose(per_band.max(axis=2), 1.0)
+    # joint: one reference for the galaxy, so the fainter g band stays fainter than i
+    np.testing.assert_allclose(joint.max(axis=(1, 2)), 1.0)
+    assert np.all(joint[:, 0].max(axis=1) < joint[:, 2].max(axis=1))
+    stretched = np.arcsinh(np.maximum(cubes, 0).reshape(n, 3, -1))
+    ratio = joint / np.where(stretched > 0, stretched, np.nan)  # the same in every band
+    np.testing.assert_allclose(np.nanmax(ratio, axis=2), np.nanmin(ratio, axis=2),
+                               rtol=1e-5)
+
+
+@pytest.mark.parametrize("channels", ["joint", "per_band"])
+@pytest.mark.parametrize("normalize", ["global", None])
+def test_log_scaler_multiband_round_trip(multiband_galaxy_stack, channels, normalize):
+    cubes, _ = multiband_galaxy_stack
+    cubes = cubes.astype(np.float64)
+    scaler = LogScaler(normalize=normalize, percentile=100, channels=channels).fit(cubes)
+    if channels == "per_band":
+        assert scaler.scale_.shape == (3,)
+        if normalize == "global":
+            stretched = np.arcsinh(cubes / 0.05)
+            np.testing.assert_allclose(scaler.scale_, stretched.max(axis=(0, 2, 3)))
+    Xt = scaler.transform(cubes)
+    np.testing.assert_allclose(scaler.inverse_transform(Xt), cubes.reshape(len(cubes), -1),
+                               rtol=1e-6, atol=1e-9)
+    flat = LogScaler(normalize=normalize, percentile=100, channels=channels,
+                     image_shape=(3, 48, 48)).fit(cubes.reshape(len(cubes), -1))
+    np.testing.assert_array_equal(flat.transform(cubes.reshape(len(cubes), -1)), Xt)
+
+
+def test_log_scaler_per_band_on_one_band_is_joint(galaxy_stack):
+    images, _ = galaxy_stack
+    for normalize in ("per_image", "global"):
+        joint = LogScaler(normalize=normalize).fit_transform(images)
+        np.testing.assert_allclose(
+            LogScaler(normalize=normalize, channels="per_band").fit_transform(images),
+            joint, rtol=1e-6)
+
+
+def test_pipeline_on_identical_bands_repeats_the_one_band_output():
+    from skgalvae.datasets import load_sdss_sample
+
+    X = load_sdss_sample().images[:4]
+    cubes = np.stack([X, X, X], axis=1)
+    kw = {"output_shape": 24, "crop": 96}
+    one = make_preprocessing_pipeline(**kw).fit_transform(X)
+    pipe = make_preprocessing_pipeline(**kw, image_shape=cubes.shape[1:])
+    out = pipe.fit_transform(cubes.reshape(4, -1))
+    assert out.shape == (4, 3 * 24 * 24) and out.dtype == np.float32
+    np.testing.assert_array_equal(out.reshape(4, 3, -1), np.stack([one] * 3, axis=1))
+    np.testing.assert_array_equal(pipe.transform(cubes), out)  # (n, c, h, w) input too
+
+
+def test_pipeline_passes_reference_band_and_log_channels():
+    pipe = make_preprocessing_pipeline(reference_band="sum", log_channels="per_band",
+                                       image_shape=(3, 80, 80), crop=60, output_shape=32)
+    for name in ("mask", "recentre", "rotate"):
+        assert pipe.named_steps[name].reference_band == "sum"
+        assert pipe.named_steps[name].image_shape == (3, 80, 80)
+    assert pipe.named_steps["resize"].image_shape == (3, 60, 60)
+    assert pipe.named_steps["log"].channels == "per_band"
+    assert pipe.named_steps["log"].image_shape == (3, 32, 32)
+    with pytest.raises(ValueError, match="log_channels"):
+        make_preprocessing_pipeline(log_channels="colour")
+
+
+def test_band_of_another_shape_or_count_is_rejected(multiband_galaxy_stack):
+    cubes, _ = multiband_galaxy_stack
+    rc = Recentre().fit(cubes)
+    with pytest.raises(ValueError, match=r"fitted on images of shape \(3, 48, 48\) but "
+                                         r"got images of shape \(2, 48, 48\)"):
+        rc.transform(cubes[:, :2])
+    with pytest.raises(ValueError, match=r"fitted on images of shape \(3, 48, 48\) but "
+                                         r"got images of shape \(3, 40, 40\)"):
+        rc.transform(cubes[:, :, :40, :40])
+    # flat rows that are not bands * height * width of the image_shape
+    with pytest.raises(ValueError, match=r"image_shape=\(3, 48, 40\) does not match"):
+        Recentre(image_shape=(3, 48, 40)).fit(cubes.reshape(len(cubes), -1))
+    with pytest.raises(ValueError, match="inhomogeneous"):  # bands of unequal shapes
+        Recentre().fit([[np.zeros((8, 8)), np.zeros((8, 6))]])
+    for est in (Recentre(reference_band=3), MajorAxisRotator(reference_band=-4),
+                CompanionMasker(reference_band=5)):
+        with pytest.raises(ValueError, match=r"reference_band=-?\d\) names no band of "
+                                             r"images with 3 band"):
+            est.fit(cubes)
+    with pytest.raises(ValueError, match="reference_band"):
+        Recentre(reference_band="i").fit(cubes)
+    with pytest.raises(ValueError, match="names no band of images with 1 band"):
+        Recentre(reference_band=1).fit(cubes[:, 0])
+
+
+@pytest.mark.parametrize("est", [
+    BackgroundSubtractor(), CompanionMasker(fill="noise", random_state=0),
+    Recentre(reference_band="sum"), MajorAxisRotator(), CentreCrop(size=10),
+    Resizer(output_shape=8), LogScaler(channels="per_band", normalize="global"),
+    LogScaler()], ids=lambda est: type(est).__name__)
+def test_multiband_estimator_contract(est, multiband_galaxy_stack):
+    # sklearn's estimator checks feed rows that are no images (one band); this is the
+    # part of their contract that matters on real (n, 3, h, w) galaxies
+    cubes, _ = multiband_galaxy_stack
+    cubes = cubes[:, :, 8:40, 8:40].copy()  # (8, 3, 32, 32)
+    flat = cubes.reshape(len(cubes), -1)
+    fitted = clone(est).fit(cubes)
+    out = fitted.transform(cubes)
+    assert out.dtype == np.float32 and len(out) == len(cubes)
+    np.testing.assert_array_equal(clone(est).fit_transform(cubes), out)
+    on_flat = clone(est).set_params(image_shape=(3, 32, 32)).fit(flat)
+    np.testing.assert_array_equal(on_flat.transform(flat), out)
+    np.testing.assert_array_equal(fitted.transform(cubes[[5, 2]]), out[[5, 2]])
+    np.testing.assert_array_equal(fitted.transform(cubes[::-1]), out[::-1])
+    np.testing.assert_array_equal(pickle.loads(pickle.dumps(fitted)).transform(cubes), out)
+    assert fitted.n_features_in_ == 3 * 32 * 32
+    assert len(fitted.get_feature_names_out()) == out.shape[1]
+    assert fitted.transform(cubes.astype(np.float64)).dtype == np.float64

@@ -27,6 +27,9 @@ class BackgroundSubtractor(OneToOneFeatureMixin, BaseImageTransformer):
     computed by :func:`astropy.stats.sigma_clipped_stats`: the galaxy and other sources are
     clipped away as outliers. Stateless: each image is treated on its own.
 
+    Bands: each band of a ``(c, h, w)`` image gets its own sky level (per band: the sky
+    is brighter in i than in g), estimated on that band's pixels alone.
+
     Parameters
     ----------
     sigma : float, default=3.0
@@ -36,8 +39,8 @@ class BackgroundSubtractor(OneToOneFeatureMixin, BaseImageTransformer):
     cenfunc : {"median", "mean"}, default="median"
         Statistic used as the centre of the clipping and as the sky level.
     image_shape : tuple of int, default=None
-        ``(height, width)`` of flat input rows; inferred when the side is square or when the
-        input is 3-D.
+        ``(height, width)``, or ``(bands, height, width)``, of flat input rows; inferred
+        for square one-band rows and from ``(n, h, w)`` or ``(n, c, h, w)`` input.
     n_jobs : int, default=None
         Number of threads.
 
@@ -46,7 +49,7 @@ class BackgroundSubtractor(OneToOneFeatureMixin, BaseImageTransformer):
     image_shape_ : tuple of int
         Shape of the images seen in ``fit``.
     n_features_in_ : int
-        Number of pixels per image.
+        Number of pixels per image (of all its bands).
     feature_names_in_ : ndarray of str
         Defined when ``X`` has string feature names.
 
@@ -63,6 +66,10 @@ class BackgroundSubtractor(OneToOneFeatureMixin, BaseImageTransformer):
     >>> out = BackgroundSubtractor().fit_transform(images)
     >>> out.shape, bool(abs(np.median(out)) < 0.01)
     ((3, 1024), True)
+    >>> cube = np.stack([images, images + 10.0], axis=1)  # two bands, two sky levels
+    >>> out = BackgroundSubtractor().fit_transform(cube).reshape(3, 2, 32, 32)
+    >>> bool(np.all(np.abs(np.median(out, axis=(2, 3))) < 0.01))
+    True
     """
 
     _parameter_constraints: dict = {
@@ -80,8 +87,8 @@ class BackgroundSubtractor(OneToOneFeatureMixin, BaseImageTransformer):
         self.image_shape = image_shape
         self.n_jobs = n_jobs
 
-    def _transform_images(self, images):
+    def _transform_bands(self, bands):
         func = partial(
             _subtract, sigma=self.sigma, maxiters=self.maxiters, cenfunc=self.cenfunc
         )
-        return apply_per_chunk(func, images, n_jobs=self.n_jobs)
+        return apply_per_chunk(func, bands, n_jobs=self.n_jobs)

@@ -14,7 +14,7 @@ from sklearn.utils.validation import check_is_fitted
 from ..utils._images import as_images
 from ..utils._optional import import_optional
 from ..utils._parallel import apply_per_image
-from ._base import BaseImageTransformer
+from ._base import BaseImageTransformer, ReferenceBandMixin, reference_image
 
 
 def _require_masking(deblend):
@@ -307,15 +307,14 @@ def _target_centre(smoothed, labels, central, radius=3.0):
     return np.average(yy[core], weights=weights), np.average(xx[core], weights=weights)
 
 
-def _mask_one(image, *, fill, random_state, **detect):
-    mask, median, std, labels, central, smoothed = companion_mask_one(image, **detect)
-    if not mask.any():
-        return image
+def _fill_companions(image, mask, median, std, centre, *, fill, random_state):
+    """``image`` (one band) with the pixels of ``mask`` replaced by ``fill``: the
+    pixels point-symmetric about ``centre``, or sky of ``median`` and ``std``."""
     out = image.copy()
     todo = mask.copy()
     if fill == "symmetric":
         # the target's light under a companion, from the point-symmetric pixel
-        cy, cx = _target_centre(smoothed, labels, central)
+        cy, cx = centre
         rows, cols = np.nonzero(mask)
         r2 = np.rint(2 * cy - rows).astype(int)
         c2 = np.rint(2 * cx - cols).astype(int)
@@ -336,7 +335,34 @@ def _mask_one(image, *, fill, random_state, **detect):
     return out
 
 
-class CompanionMasker(OneToOneFeatureMixin, BaseImageTransformer):
+def _mask_one(image, *, fill, random_state, **detect):
+    mask, median, std, labels, central, smoothed = companion_mask_one(image, **detect)
+    if not mask.any():
+        return image
+    centre = _target_centre(smoothed, labels, central) if fill == "symmetric" else None
+    return _fill_companions(image, mask, median, std, centre, fill=fill,
+                            random_state=random_state)
+
+
+def _mask_cube(cube, *, index, fill, random_state, **detect):
+    """Mask a ``(c, h, w)`` galaxy: the companions are found once, on the reference
+    image (band ``index``, or the band sum for None), and the same pixels are replaced
+    in every band, each band by its own light and its own sky."""
+    mask, median, std, labels, central, smoothed = companion_mask_one(
+        reference_image(cube, index), **detect)
+    if not mask.any():
+        return cube
+    centre = _target_centre(smoothed, labels, central) if fill == "symmetric" else None
+    out = np.empty_like(cube)
+    for k, band in enumerate(cube):
+        sky = ((median, std) if k == index
+               else _clipped_stats(np.asarray(band, dtype=np.float64)))
+        out[k] = _fill_companions(band, mask, *sky, centre, fill=fill,
+                                  random_state=random_state)
+    return out
+
+
+class CompanionMasker(OneToOneFeatureMixin, ReferenceBandMixin, BaseImageTransformer):
     """Mask the companions and stars in each cutout, keeping the central galaxy.
 
     Sources are found by image segmentation with photutils: the image, minus its
@@ -353,8 +379,14 @@ class CompanionMasker(OneToOneFeatureMixin, BaseImageTransformer):
     sky-subtracted or raw cutouts, before :class:`Recentre` (the target must be near the
     centre).
 
+    Bands: the sources are found once per galaxy, on band ``reference_band`` (or the
+    sum of the bands), and the same pixels are masked in every band, so a companion is
+    removed from all bands alike and the bands stay aligned. Each band is filled from
+    its own pixels (the symmetric pixel of that band) and its own sky level and noise
+    (each band's sigma-clipped statistics).
+
     Stateless: each image is treated on its own. Fill noise is drawn from a generator
-    seeded by the image's bytes (and ``random_state``), so an image is masked the same
+    seeded by the band's bytes (and ``random_state``), so an image is masked the same
     way alone or in any batch, and every call is reproducible. Needs the ``masking`` extra
     (photutils and scikit-image): ``pip install "skgalvae[masking]"``.
 
@@ -386,8 +418,14 @@ class CompanionMasker(OneToOneFeatureMixin, BaseImageTransformer):
         the sky median.
     random_state : int, default=None
         Mixed into the per-image seed of the fill noise.
+    reference_band : int or "sum", default=-1
+        Band on which the sources are detected: a channel index of ``(c, h, w)`` images
+        (bands in wavelength order), or ``"sum"`` for the sum of the bands (the deepest
+        image: faint companions show best there). The default, -1, is the last and
+        reddest band: i in g, r, i (``bands="gri"``).
     image_shape : tuple of int, default=None
-        ``(height, width)`` of flat input rows; inferred for square images.
+        ``(height, width)`` or ``(bands, height, width)`` of flat input rows; inferred
+        for square one-band images.
     n_jobs : int, default=None
         Number of worker processes (photutils' deblending holds the GIL, so threads
         would not help).
@@ -421,6 +459,7 @@ class CompanionMasker(OneToOneFeatureMixin, BaseImageTransformer):
 
     _parameter_constraints: dict = {
         **BaseImageTransformer._parameter_constraints,
+        **ReferenceBandMixin._reference_constraints,
         "nsigma": [Interval(Real, 0, None, closed="neither")],
         "n_pixels": [Interval(Integral, 1, None, closed="left")],
         "deblend": ["boolean"],
@@ -434,7 +473,7 @@ class CompanionMasker(OneToOneFeatureMixin, BaseImageTransformer):
 
     def __init__(self, *, nsigma=2.0, n_pixels=10, deblend=True, n_levels=32,
                  contrast=0.005, kernel_fwhm=3.0, dilate=2, fill="symmetric",
-                 random_state=None, image_shape=None, n_jobs=None):
+                 random_state=None, reference_band=-1, image_shape=None, n_jobs=None):
         self.nsigma = nsigma
         self.n_pixels = n_pixels
         self.deblend = deblend
@@ -444,6 +483,7 @@ class CompanionMasker(OneToOneFeatureMixin, BaseImageTransformer):
         self.dilate = dilate
         self.fill = fill
         self.random_state = random_state
+        self.reference_band = reference_band
         self.image_shape = image_shape
         self.n_jobs = n_jobs
 
@@ -452,8 +492,8 @@ class CompanionMasker(OneToOneFeatureMixin, BaseImageTransformer):
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, h*w), (n, h, w) or (n, 1, h, w)
-            Images.
+        X : array-like of shape (n_samples, n_pixels), (n, h, w) or (n, c, h, w)
+            Images; flat rows of several bands need ``image_shape=(c, h, w)``.
         y : None
             Ignored.
 
@@ -476,25 +516,32 @@ class CompanionMasker(OneToOneFeatureMixin, BaseImageTransformer):
                 "kernel_fwhm": self.kernel_fwhm, "dilate": self.dilate}
 
     def _transform_images(self, images):
-        func = partial(_mask_one, fill=self.fill, random_state=self.random_state,
-                       **self._detect_params())
+        if images.ndim == 3:  # one band
+            func = partial(_mask_one, fill=self.fill, random_state=self.random_state,
+                           **self._detect_params())
+        else:
+            func = partial(_mask_cube, index=self._reference_index(), fill=self.fill,
+                           random_state=self.random_state, **self._detect_params())
         return apply_per_image(func, images, n_jobs=self.n_jobs, prefer="processes")
 
     def companion_masks(self, X):
         """Return the masked pixels of each image (what :meth:`transform` replaces).
 
+        One mask per galaxy, found on the reference band (``reference_band``) and
+        applied to each of its bands.
+
         Parameters
         ----------
-        X : array-like of shape (n_samples, h*w), (n, h, w) or (n, 1, h, w)
+        X : array-like of shape (n_samples, n_pixels), (n, h, w) or (n, c, h, w)
 
         Returns
         -------
         masks : ndarray of bool, shape (n_samples, h, w)
         """
         check_is_fitted(self)
-        X = self._validate(X, reset=False)
+        images = as_images(self._validate(X, reset=False), self.image_shape_)
         func = partial(_mask_only, **self._detect_params())
-        return apply_per_image(func, as_images(X, self.image_shape_), dtype=bool,
+        return apply_per_image(func, self._reference_images(images), dtype=bool,
                                n_jobs=self.n_jobs, prefer="processes")
 
 

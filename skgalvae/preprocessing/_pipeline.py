@@ -22,6 +22,8 @@ from ._log_scaler import LogScaler
         "log_method": [StrOptions({"asinh", "log"})],
         "stretch": [Interval(Real, 0, None, closed="neither")],
         "normalize": [StrOptions({"per_image", "global"}), None],
+        "log_channels": [StrOptions({"joint", "per_band"})],
+        "reference_band": [Integral, StrOptions({"sum"})],
         "image_shape": ["array-like", None],
         "n_jobs": [Integral, None],
         "memory": [str, HasMethods(["cache"]), None],
@@ -32,6 +34,7 @@ def make_preprocessing_pipeline(*, output_shape=64, crop=None, rotate=True,
                                 recentre=True, subtract_background=True,
                                 mask_companions=True,
                                 log_method="asinh", stretch=0.05, normalize="per_image",
+                                log_channels="joint", reference_band=-1,
                                 image_shape=None, n_jobs=None, memory=None):
     """Return the seed study's preprocessing as a :class:`~sklearn.pipeline.Pipeline`.
 
@@ -41,6 +44,14 @@ def make_preprocessing_pipeline(*, output_shape=64, crop=None, rotate=True,
     (:class:`MajorAxisRotator`), ``crop`` (:class:`CentreCrop`), ``resize``
     (:class:`Resizer`) and ``log`` (:class:`LogScaler`). Input: raw cutouts as
     ``(n, h*w)`` or ``(n, h, w)``; output: ``(n, prod(output_shape))`` in [0, 1].
+
+    Several bands (e.g. g, r, i): pass ``image_shape=(c, h, w)`` (the steps hand flat
+    rows to each other, and only ``image_shape`` tells every step where the bands are);
+    the output is ``(n, c * prod(output_shape))``, band-major. The sky is subtracted per
+    band; companions, centre and axis are measured once per galaxy on
+    ``reference_band`` and every band is masked, shifted and rotated alike, so the
+    bands stay aligned; crop and resize treat each band alike; ``log_channels`` chooses
+    one intensity scale for all bands (keeps colours) or one per band.
 
     Parameters
     ----------
@@ -60,8 +71,16 @@ def make_preprocessing_pipeline(*, output_shape=64, crop=None, rotate=True,
         See :class:`LogScaler`.
     normalize : {"per_image", "global"} or None, default="per_image"
         See :class:`LogScaler`.
+    log_channels : {"joint", "per_band"}, default="joint"
+        :class:`LogScaler`'s ``channels``: one reference for all the bands of an image,
+        which keeps the galaxy's colours, or one per band.
+    reference_band : int or "sum", default=-1
+        Band on which companions, centre and major axis are measured (a channel index,
+        bands in wavelength order, or ``"sum"`` for the band sum); -1 is the last,
+        reddest band: i in g, r, i. Ignored for one band.
     image_shape : tuple of int, default=None
-        Shape of flat input rows; inferred for square images or 3-D input.
+        Shape of flat input rows, ``(h, w)`` or ``(c, h, w)``; inferred for square
+        one-band images or 3-D input. Required for several bands.
     n_jobs : int, default=None
         Threads for the per-image steps.
     memory : str or joblib.Memory, default=None
@@ -78,22 +97,43 @@ def make_preprocessing_pipeline(*, output_shape=64, crop=None, rotate=True,
     >>> X = load_sdss_sample().images[:4]
     >>> make_preprocessing_pipeline(output_shape=32).fit_transform(X).shape
     (4, 1024)
+
+    Three bands (here three copies of the i band, as flat rows):
+
+    >>> import numpy as np
+    >>> cubes = np.stack([X, X, X], axis=1).reshape(4, -1)
+    >>> pipe = make_preprocessing_pipeline(output_shape=32, mask_companions=False,
+    ...                                    image_shape=(3, *X.shape[1:]))
+    >>> pipe.fit_transform(cubes).shape
+    (4, 3072)
     """
+    shape = None if image_shape is None else tuple(int(s) for s in image_shape)
+    geometry = {"reference_band": reference_band, "image_shape": shape, "n_jobs": n_jobs}
     steps = []
-    shape = image_shape
     if subtract_background:
         steps.append(("background", BackgroundSubtractor(image_shape=shape, n_jobs=n_jobs)))
     if mask_companions:
-        steps.append(("mask", CompanionMasker(image_shape=shape, n_jobs=n_jobs)))
+        steps.append(("mask", CompanionMasker(**geometry)))
     if recentre:
-        steps.append(("recentre", Recentre(image_shape=shape, n_jobs=n_jobs)))
+        steps.append(("recentre", Recentre(**geometry)))
     if rotate:
-        steps.append(("rotate", MajorAxisRotator(image_shape=shape, n_jobs=n_jobs)))
+        steps.append(("rotate", MajorAxisRotator(**geometry)))
     if crop is not None:
         steps.append(("crop", CentreCrop(size=crop, image_shape=shape, n_jobs=n_jobs)))
-        shape = (crop, crop) if isinstance(crop, int) else tuple(crop)
+        shape = _bands_of(shape, crop)
     steps.append(("resize", Resizer(output_shape=output_shape, image_shape=shape,
                                     n_jobs=n_jobs)))
+    log_shape = None if image_shape is None else _bands_of(shape, output_shape)
     steps.append(("log", LogScaler(method=log_method, stretch=stretch,
-                                   normalize=normalize)))
+                                   normalize=normalize, channels=log_channels,
+                                   image_shape=log_shape)))
     return Pipeline(steps, memory=memory)
+
+
+def _bands_of(image_shape, size):
+    """The image shape of a ``size`` box (int or pair) with the bands of
+    ``image_shape`` (one band when it is None or 2-D)."""
+    size = (size, size) if isinstance(size, Integral) else tuple(size)
+    if image_shape is None or len(image_shape) == 2:
+        return size
+    return (image_shape[0], *size)

@@ -157,13 +157,15 @@ def as_images(X, image_shape):
     return np.asarray(X).reshape(-1, *image_shape)
 
 
-def validate_images(estimator, X, *, reset, dtype):
+def validate_images(estimator, X, *, reset, dtype, warn=True):
     """``validate_data`` for images: the one image check every estimator shares.
 
     Flattens ``(n, h, w)`` / ``(n, c, h, w)`` input, validates it with
     :func:`sklearn.utils.validation.validate_data`, and on ``reset`` sets
     ``estimator.image_shape_`` from its ``image_shape`` parameter, the input's shape or
     the square side. Otherwise an image-shaped input must have the fitted image shape.
+    ``warn=False`` silences the warning for rows that are no image (for estimators that
+    also take any feature vector, such as ``LogScaler``).
 
     Returns
     -------
@@ -182,5 +184,5 @@ def validate_images(estimator, X, *, reset, dtype):
     X = validate_data(estimator, X, reset=reset, dtype=dtype)
     if reset:
         estimator.image_shape_ = resolve_image_shape(estimator.image_shape, shape,
-                                                     X.shape[1])
+                                                     X.shape[1], warn=warn)
     return X
