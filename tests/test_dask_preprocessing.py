@@ -178,6 +178,17 @@ def test_default_client_and_local_threads(tmp_path, client, images, expected):
     np.testing.assert_array_equal(X[:], on_threads.store[:])
 
 
+def test_multiband_cubes_on_local_threads(tmp_path, images):
+    # an (n, c, h, w) source: each block of cubes goes through the multi-band pipeline
+    cubes = np.stack([images[:40], 2 * images[:40]], axis=1)
+    pipe = _pipe(image_shape=(2, SIDE, SIDE))
+    expected = pipe.fit_transform(cubes)
+    result = preprocess_with_dask(pipe, cubes, tmp_path / "X.zarr", chunk_size=CHUNK,
+                                  verbose=0)
+    assert result.store.shape == (40, 2 * OUT * OUT)
+    np.testing.assert_allclose(result.store[:], expected, rtol=0, atol=1e-6)
+
+
 # ------------------------------------------------------------------ resumption
 def test_resume_after_a_failing_chunk(tmp_path, client, images, expected):
     source = tmp_path / "raw.zarr"

@@ -131,11 +131,11 @@ class _ArraySource:
                 f"source is empty (shape {shape}): {who} needs at least one image."
             )
             raise ValueError(msg)
-        if len(shape) not in (2, 3, 4) or (len(shape) == 4 and shape[1] != 1):
+        if len(shape) not in (2, 3, 4):
             msg = (
                 f"source has shape {shape}, so its rows are not images: pass flat images "
-                "(n, h*w), a stack (n, h, w) or (n, 1, h, w) (one band), or a list of FITS "
-                "paths."
+                "(n, h*w) or (n, c*h*w), a stack (n, h, w) (one band) or (n, c, h, w) "
+                "(c bands), or a list of FITS paths."
             )
             raise ValueError(msg)
         dtype = np.dtype(array.dtype)
@@ -541,8 +541,9 @@ def preprocess_to_store(pipeline, source, store, *, chunk_size=1024, format="aut
         same length (an image of fixed shape).
     source : array-like, list of paths, or str / path-like
         The images: an array (NumPy array or memmap, zarr array, h5py dataset) of flat
-        images ``(n, h*w)`` or of stacks ``(n, h, w)`` / ``(n, 1, h, w)``; or a list (or
-        1-column DataFrame) of FITS paths, read chunk by chunk with ``loader``; or a path:
+        images ``(n, h*w)`` (or ``(n, c*h*w)`` for ``c`` bands, with a pipeline built
+        with ``image_shape=(c, h, w)``) or of stacks ``(n, h, w)`` / ``(n, c, h, w)``;
+        or a list (or 1-column DataFrame) of FITS paths, read chunk by chunk with ``loader``; or a path:
         a folder of FITS files (sorted by name), a text file listing FITS paths (one a
         line, relative to its folder), a ``.npy`` file (memory-mapped) or a ``.zarr``
         array. Integer images are cast to float32; float images keep their dtype inside
