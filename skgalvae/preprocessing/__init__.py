@@ -6,6 +6,13 @@ Pipeline convention), or ``(n, h, w)`` / ``(n, 1, h, w)``, and returns
 for square images) and the fitted ``image_shape_`` attribute. No transformer drops or
 reorders rows.
 
+Several bands (g, r, i): rows of ``c * h * w`` pixels with ``image_shape=(c, h, w)``, or
+``(n, c, h, w)`` input. The sky, the crop and the resampling are per band; the centre,
+the major axis and the companions are measured once per galaxy on ``reference_band``
+(default -1, the reddest band: i in g, r, i; or ``"sum"``) and applied to every band, so
+the bands stay aligned; :class:`LogScaler` scales the bands jointly (keeps colours) or
+per band. One band is processed exactly as before.
+
 :func:`preprocess_to_store` runs such a pipeline over a survey larger than memory (FITS
 files or an on-disk array), chunk by chunk, into a zarr or ``.npy`` store; it resumes
 where an interrupted run stopped; :func:`preprocess_with_dask` does the same on a Dask

@@ -299,6 +299,8 @@ class CentreCrop(ClassNamePrefixFeaturesOutMixin, BaseImageTransformer):
     >>> from skgalvae.preprocessing import CentreCrop
     >>> CentreCrop(size=4).fit_transform(np.ones((2, 10, 10))).shape
     (2, 16)
+    >>> CentreCrop(size=4).fit_transform(np.ones((2, 3, 10, 10))).shape  # 3 bands
+    (2, 48)
     """
 
     _parameter_constraints: dict = {
@@ -384,6 +386,8 @@ class Resizer(ClassNamePrefixFeaturesOutMixin, BaseImageTransformer):
     >>> out = Resizer(output_shape=32).fit_transform(np.ones((1, 64, 64)))
     >>> out.shape, float(out.sum())
     ((1, 1024), 4096.0)
+    >>> Resizer(output_shape=32).fit(np.ones((1, 3, 64, 64))).output_shape_  # 3 bands
+    (3, 32, 32)
     """
 
     _parameter_constraints: dict = {

@@ -543,11 +543,11 @@ def preprocess_to_store(pipeline, source, store, *, chunk_size=1024, format="aut
         The images: an array (NumPy array or memmap, zarr array, h5py dataset) of flat
         images ``(n, h*w)`` (or ``(n, c*h*w)`` for ``c`` bands, with a pipeline built
         with ``image_shape=(c, h, w)``) or of stacks ``(n, h, w)`` / ``(n, c, h, w)``;
-        or a list (or 1-column DataFrame) of FITS paths, read chunk by chunk with ``loader``; or a path:
-        a folder of FITS files (sorted by name), a text file listing FITS paths (one a
-        line, relative to its folder), a ``.npy`` file (memory-mapped) or a ``.zarr``
-        array. Integer images are cast to float32; float images keep their dtype inside
-        the pipeline.
+        or a list (or 1-column DataFrame) of FITS paths, read chunk by chunk with
+        ``loader``; or a path: a folder of FITS files (sorted by name), a text file
+        listing FITS paths (one a line, relative to its folder), a ``.npy`` file
+        (memory-mapped) or a ``.zarr`` array. Integer images are cast to float32; float
+        images keep their dtype inside the pipeline.
     store : str or path-like
         The output: a zarr array (a folder) or a ``.npy`` file. Its parent folder must
         exist. The progress file is ``<store>.progress.json`` beside it.
