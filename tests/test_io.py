@@ -278,6 +278,9 @@ def test_per_band_files_templates_cubes_and_extensions_load_the_same(galaxies):
     np.testing.assert_array_equal(out[1].reshape(3, 8, 10)[2], cubes[1, 2])
     names = FITSLoader(bands="gri").fit(files).get_feature_names_out()
     assert len(names) == 240 and names[0] == "fitsloader0"
+    # columns named by the bands are picked by name, also for one band
+    i_only = FITSLoader(bands="i").fit_transform(shuffled)
+    np.testing.assert_array_equal(i_only, cubes[:, 2].reshape(2, -1))
     # a sub-selection of the bands, in any order the caller names
     two = FITSLoader(bands="ri", hdu=[2, 3]).fit_transform(layouts["mef"])
     np.testing.assert_array_equal(two, cubes[:, 1:].reshape(2, -1))
@@ -391,9 +394,15 @@ def test_bands_on_other_pixel_grids_are_reported(galaxies, tmp_path):
     files[0][0] = str(nearly)
     out = FITSLoader(bands="gri").fit_transform(files)
     np.testing.assert_array_equal(out, cubes.reshape(2, -1))
-    # a band without WCS is not compared
+    # a band without WCS is not compared; the others still are, with each other
     files[0][0] = _write(tmp_path / "nowcs_g.fits", cubes[0, 0])
     np.testing.assert_array_equal(FITSLoader(bands="gri").fit_transform(files), out)
+    fits.PrimaryHDU(cubes[0, 2], header=_wcs_header((0.0, -2.0))).writeto(
+        tmp_path / "shifted_i.fits")
+    files[0][2] = str(tmp_path / "shifted_i.fits")
+    with pytest.raises(FITSReadError, match=r"shifted_i.*band 'i'.*not on the pixel "
+                       r"grid of band 'r'.*up to 2 pixels"):
+        FITSLoader(bands="gri").fit(files)
 
 
 def test_multi_band_configuration_errors(galaxies):

@@ -8,6 +8,7 @@ one HDU per band of a multi-extension file.
 """
 
 import os
+import re
 import warnings
 from functools import partial
 from numbers import Integral, Real
@@ -89,6 +90,9 @@ def _bands_repr(bands):
 def _as_rows(X, bands):
     """The galaxies of ``X``: a list of paths (one per galaxy) or of tuples of paths
     (one per band), and the number of input columns."""
+    if (bands is not None and isinstance(X, pd.DataFrame) and X.shape[1] > 1
+            and set(bands) <= set(map(str, X.columns))):
+        X = X[[col for b in bands for col in X.columns if str(col) == b]]
     if bands is None or len(bands) == 1:
         return _as_paths(X), 1
     c = len(bands)
@@ -97,9 +101,7 @@ def _as_rows(X, bands):
     if isinstance(X, pd.DataFrame):
         if X.shape[1] == 1:
             return _as_paths(X), 1
-        if set(bands) <= set(map(str, X.columns)):
-            X = X[[col for b in bands for col in X.columns if str(col) == b]]
-        elif X.shape[1] != c:
+        if X.shape[1] != c:
             msg = (
                 f"X is a DataFrame with {X.shape[1]} columns ({list(X.columns)}) but "
                 f"bands={_bands_repr(bands)} "
@@ -319,6 +321,20 @@ def _grid_offset(wcs_a, wcs_b, shape):
     return float(np.max(np.hypot(xb - x, yb - y)))
 
 
+#: Header keywords of a (celestial) WCS: bands whose cards agree share a grid.
+_WCS_KEYWORD = re.compile(
+    r"^(WCSAXES|CTYPE\d|CRVAL\d|CRPIX\d|CDELT\d|CUNIT\d|CROTA\d|CD\d_\d|PC\d_\d|"
+    r"PV\d_\d+|RADESYS|EQUINOX|EPOCH|LONPOLE|LATPOLE|(A|B|AP|BP)_\w+)$")
+
+
+def _wcs_cards(header):
+    """The WCS keywords of ``header`` with their values (empty without a WCS): only
+    these cards are parsed (parsing a whole header costs about as much as its pixels)."""
+    if header is None or "CTYPE1" not in header:
+        return ()
+    return tuple((key, header[key]) for key in header.keys() if _WCS_KEYWORD.match(key))
+
+
 def _celestial_wcs(header):
     if header is None or "CTYPE1" not in header:
         return None
@@ -390,19 +406,25 @@ def _load_galaxy(item, *, bands, hdu, fill_value, output_shape):
                     "with the reproject package)."
                 )
                 errors.append((band, path, msg))
-        if not errors:
-            wcs = [_celestial_wcs(hd) for hd in headers]
-            ref = wcs[0]
-            for (band, path, h), other in zip(sources[1:], wcs[1:]):
+        cards = [_wcs_cards(hd) for hd in headers]
+        with_wcs = [k for k, card in enumerate(cards) if card]
+        if not errors and len({cards[k] for k in with_wcs}) > 1:
+            # WCS keywords differ between bands: compare the grids (astropy.wcs)
+            r = with_wcs[0]
+            ref = _celestial_wcs(headers[r])
+            for k in with_wcs[1:]:
+                other = None if cards[k] == cards[r] else _celestial_wcs(headers[k])
                 if ref is None or other is None:
                     continue
                 offset = _grid_offset(ref, other, images[0].shape)
                 if not offset <= WCS_TOLERANCE:
+                    band, path, h = sources[k]
                     msg = (
                         f"FITS file {path!r} (band {band!r}, HDU {h!r}) is not on the "
-                        f"pixel grid of band {ref_band!r} ({ref_path!r}): their WCS "
-                        f"differ by up to {offset:.3g} pixels (> {WCS_TOLERANCE}); "
-                        "resample the bands onto one grid first (e.g. with reproject)."
+                        f"pixel grid of band {sources[r][0]!r} ({sources[r][1]!r}): "
+                        f"their WCS differ by up to {offset:.3g} pixels (> "
+                        f"{WCS_TOLERANCE}); resample the bands onto one grid first "
+                        "(e.g. with reproject)."
                     )
                     errors.append((band, path, msg))
         if errors:
