@@ -35,10 +35,12 @@ SETTINGS["LogScaler"] = [{}, {"normalize": "global"}, {"method": "log", "normali
 # --- preprocessing end ---
 
 # --- io begin ---
-# FITSLoader reads FITS paths (strings), and its tags say so (input_tags.two_d_array=False,
+# The loaders read paths (strings), and their tags say so (input_tags.two_d_array=False,
 # string=True): for those sklearn yields only check_estimator_cloneable. The other API
 # checks that apply (default constructible, nothing set in __init__, get_params/set_params)
-# run in tests/test_io.py::test_loader_sklearn_api_checks.
+# run over the same configurations in tests/test_io.py::test_loader_sklearn_api_checks.
+SETTINGS["FITSLoader"] = [{}, {"bands": "gri", "hdu": [1, 2, 3]}]
+SETTINGS["ColourImageLoader"] = [{}, {"bands": "i", "output_shape": (8, 8)}]
 # --- io end ---
 
 # --- models begin ---

@@ -5,12 +5,14 @@ import gzip
 import hashlib
 import http.server
 import inspect
+import io
 import subprocess
 import sys
 import textwrap
 import threading
 import warnings
 from functools import partial
+from urllib.parse import parse_qs
 
 import numpy as np
 import pandas as pd
@@ -34,6 +36,7 @@ from skgalvae.datasets._download import (
     download_many,
 )
 from skgalvae.datasets._skyview import cutout_name
+from skgalvae.io import FITSLoader
 
 from .conftest import shared_data
 
@@ -45,7 +48,11 @@ class _Handler(http.server.BaseHTTPRequestHandler):
     def do_GET(self):
         server = self.server
         server.requests.append(self.path)
-        body = server.files.get(self.path)
+        route, _, query = self.path.partition("?")
+        if route in server.routes:  # a dynamic page: body from the query's parameters
+            body = server.routes[route](parse_qs(query))
+        else:
+            body = server.files.get(self.path)
         if body is None:
             self.send_error(404)
             return
@@ -68,6 +75,7 @@ class _Handler(http.server.BaseHTTPRequestHandler):
 def server():
     httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
     httpd.files, httpd.fail, httpd.truncate, httpd.requests = {}, {}, set(), []
+    httpd.routes = {}
     httpd.url = f"http://127.0.0.1:{httpd.server_address[1]}"
     thread = threading.Thread(target=httpd.serve_forever, args=(0.05,), daemon=True)
     thread.start()
@@ -152,8 +160,14 @@ def test_download_many_resumes(server, tmp_path):
 
 
 # ----------------------------------------------------------------------- SkyView
+#: What the fake SkyView adds to the RA in each band's pixels (the i band: nothing).
+BAND_OFFSET = {"SDSSg": 1000.0, "SDSSr": 2000.0, "SDSSi": 0.0}
+
+
 class FakeSkyView:
-    """Stands in for astroquery.skyview.SkyView: records calls, can fail at first."""
+    """Stands in for astroquery.skyview.SkyView: records calls, can fail at first.
+
+    Its pixels are the position's RA plus BAND_OFFSET of the survey."""
 
     def __init__(self, fail_first=0):
         self.calls = []
@@ -167,8 +181,8 @@ class FakeSkyView:
                 self.fail_first -= 1
                 raise OSError("SkyView is busy")
         n = int(kwargs["pixels"])
-        ra = float(position.split(",")[0])
-        data = np.full((n, n), ra, dtype=np.float32)
+        ra = position.icrs.ra.deg  # a SkyCoord: never a string astroquery cannot parse
+        data = np.full((n, n), ra + BAND_OFFSET[survey[0]], dtype=np.float32)
         return [fits.HDUList([fits.PrimaryHDU(data)])]
 
 
@@ -193,7 +207,8 @@ def test_fetch_sdss_cutouts_names_cache_and_resume(tmp_path):
     client.calls.clear()
     bunch = fetch_sdss_cutouts(POSITIONS, size=16, data_home=tmp_path, client=client,
                                verbose=0, return_images=True)
-    assert len(client.calls) == 1 and client.calls[0][0].startswith("230.52248")
+    assert len(client.calls) == 1
+    assert client.calls[0][0].icrs.ra.deg == pytest.approx(230.52248)
     assert bunch.images.shape == (3, 16, 16)
     np.testing.assert_allclose(bunch.images[:, 0, 0], POSITIONS.ra, rtol=1e-6)
     assert list(bunch.catalog.name) == [p.name[:-8] for p in paths]
@@ -219,6 +234,135 @@ def test_fetch_sdss_cutouts_rejects_bad_coordinates(tmp_path):
     with pytest.raises(KeyError, match="ra/dec"):
         fetch_sdss_cutouts(pd.DataFrame({"x": [1]}), data_home=tmp_path,
                            client=FakeSkyView())
+
+
+def test_fetch_sdss_cutouts_gri_one_cached_file_per_band(tmp_path):
+    client = FakeSkyView()
+    i_only = fetch_sdss_cutouts(POSITIONS, size=16, data_home=tmp_path, client=client,
+                                verbose=0)
+    assert len(client.calls) == 3
+    client.calls.clear()
+    paths = fetch_sdss_cutouts(POSITIONS, size=16, bands="gri", data_home=tmp_path,
+                               client=client, verbose=0)
+    # the i band was cached: only g and r are fetched, one query per galaxy and band
+    assert sorted(c[1][0] for c in client.calls) == ["SDSSg"] * 3 + ["SDSSr"] * 3
+    assert isinstance(paths, pd.DataFrame) and list(paths.columns) == ["g", "r", "i"]
+    assert list(paths["i"]) == i_only
+    assert paths.loc[0, "g"].name == "sdss_g_229.46686+33.63632.fits.gz"
+    for band in "gri":
+        with fits.open(paths.loc[1, band]) as hdul:
+            assert hdul[0].header["BAND"] == band
+            assert hdul[0].header["SURVEY"] == f"SDSS{band}"
+    # FITSLoader reads the table as one path column per band
+    X = FITSLoader(bands="gri").fit_transform(paths)
+    cubes = X.reshape(3, 3, 16, 16)
+    for k, survey in enumerate(["SDSSg", "SDSSr", "SDSSi"]):
+        np.testing.assert_allclose(cubes[:, k, 0, 0], POSITIONS.ra + BAND_OFFSET[survey],
+                                   rtol=1e-6)
+    # a lost band is the only file fetched again; return_images reads all bands
+    paths.loc[2, "r"].unlink()
+    client.calls.clear()
+    bunch = fetch_sdss_cutouts(POSITIONS, size=16, bands="gri", data_home=tmp_path,
+                               client=client, verbose=0, return_images=True)
+    assert [c[1] for c in client.calls] == [["SDSSr"]]
+    assert bunch.images.shape == (3, 3, 16, 16) and bunch.image_shape == (3, 16, 16)
+    np.testing.assert_array_equal(bunch.data, X)
+    assert bunch.bands == "gri" and "path_r" in bunch.catalog
+    assert bunch.catalog.name[0] == "sdss_gri_229.46686+33.63632"
+    assert list(bunch.catalog.path_g) == [str(p) for p in paths["g"]]
+
+
+def test_fetch_sdss_cutouts_band_alias_and_bad_bands(tmp_path):
+    client = FakeSkyView()
+    paths = fetch_sdss_cutouts(POSITIONS, size=8, data_home=tmp_path, client=client,
+                               verbose=0)
+    with pytest.warns(FutureWarning, match="band= is deprecated.*bands="):
+        again = fetch_sdss_cutouts(POSITIONS, size=8, band="i", data_home=tmp_path,
+                                   client=client, verbose=0)
+    assert again == paths and len(client.calls) == 3
+    with pytest.raises(ValueError, match="bands='gri' and band='g' disagree"):
+        fetch_sdss_cutouts(POSITIONS, bands="gri", band="g", client=client)
+    with pytest.raises(ValueError, match="must name SDSS bands, each once"):
+        fetch_sdss_cutouts(POSITIONS, bands="gx", client=client)
+    with pytest.raises(ValueError, match="survey='SDSSi' names one SkyView survey"):
+        fetch_sdss_cutouts(POSITIONS, bands="gr", survey="SDSSi", client=client)
+    client.calls.clear()
+    fetch_sdss_cutouts(POSITIONS[:1], size=8, bands="gr", survey="SDSS{band}",
+                       data_home=tmp_path / "t", client=client, verbose=0)
+    assert [c[1] for c in client.calls] == [["SDSSg"], ["SDSSr"]]
+
+
+#: The parts of NASA SkyView's web form that astroquery.skyview reads (its basic form:
+#: a <form> whose action runs the query, the survey <select>s with an id).
+SKYVIEW_FORM = b"""<html><body>
+<form action="runquery.pl" method="get">
+<input type="text" name="Position" value="">
+<select name="survey" id="sdss" multiple>
+<option>SDSSg</option><option>SDSSr</option><option>SDSSi</option></select>
+<input type="text" name="pixels" value="300">
+<input type="submit" value="Submit">
+</form></body></html>"""
+
+
+def _skyview_server(server):
+    """Route a local server like SkyView: the form, the query page, the FITS files."""
+    from astropy.wcs import WCS
+
+    def runquery(params):
+        survey = params["survey"][0]
+        ra, dec = (float(v) for v in params["Position"][0].split())
+        n = int(params["pixels"][0])
+        side = float(params["size"][0].split(",")[0])  # degrees
+        wcs = WCS(naxis=2)
+        wcs.wcs.ctype = ["RA---TAN", "DEC--TAN"]
+        wcs.wcs.crval = [ra, dec]
+        wcs.wcs.crpix = [(n + 1) / 2, (n + 1) / 2]
+        wcs.wcs.cdelt = [-side / n, side / n]
+        data = np.full((n, n), ra + BAND_OFFSET[survey], np.float32)
+        name = f"/tempspace/fits/skv{len(server.files)}_{survey}.fits"
+        buffer = io.BytesIO()
+        fits.PrimaryHDU(data, header=wcs.to_header()).writeto(buffer)
+        server.files[name] = buffer.getvalue()
+        return f'<html><body><a href="{name}">FITS</a></body></html>'.encode()
+
+    server.routes["/basicform.pl"] = lambda params: SKYVIEW_FORM
+    server.routes["/runquery.pl"] = runquery
+
+
+def test_fetch_sdss_cutouts_gri_through_astroquery_against_a_local_server(server,
+                                                                           tmp_path):
+    skyview = pytest.importorskip("astroquery.skyview")
+    from astroquery import cache_conf
+
+    _skyview_server(server)
+    client = skyview.SkyViewClass()
+    client.URL = f"{server.url}/basicform.pl"
+    with cache_conf.set_temp("cache_active", False), warnings.catch_warnings():
+        warnings.simplefilter("ignore", ResourceWarning)
+        bunch = fetch_sdss_cutouts(POSITIONS[:2], size=16, bands="gri",
+                                   data_home=tmp_path, client=client, verbose=0,
+                                   return_images=True)
+    queries = [parse_qs(r.partition("?")[2]) for r in server.requests
+               if r.startswith("/runquery.pl")]
+    assert sorted(q["survey"][0] for q in queries) == sorted(["SDSSg", "SDSSr",
+                                                              "SDSSi"] * 2)
+    assert {q["pixels"][0] for q in queries} == {"16"}
+    assert {q["projection"][0] for q in queries} == {"Tan"}
+    # the position arrives as coordinates, never through a name resolver
+    sent = {tuple(float(v) for v in q["Position"][0].split()) for q in queries}
+    assert sent == {(229.467, 33.6363), (230.522, 33.1486)}
+    assert bunch.images.shape == (2, 3, 16, 16)
+    for k, survey in enumerate(["SDSSg", "SDSSr", "SDSSi"]):
+        np.testing.assert_allclose(bunch.images[:, k, 0, 0],
+                                   np.array([229.467, 230.522]) + BAND_OFFSET[survey],
+                                   rtol=1e-6)
+    with fits.open(bunch.catalog.path_r[0]) as hdul:  # SkyView's WCS is kept
+        assert hdul[0].header["CTYPE1"] == "RA---TAN" and hdul[0].header["BAND"] == "r"
+    # the bands share one pixel grid (FITSLoader checked their WCS); cached afterwards
+    server.requests.clear()
+    fetch_sdss_cutouts(POSITIONS[:2], size=16, bands="gri", data_home=tmp_path,
+                       client=client, verbose=0)
+    assert server.requests == []
 
 
 # ----------------------------------------------------------------------- catalogs
