@@ -10,7 +10,7 @@ import pandas as pd
 from joblib import Parallel, delayed, effective_n_jobs
 from scipy.special import gammainc, gammaincinv
 from sklearn.utils import Bunch, check_random_state
-from sklearn.utils._param_validation import Interval, StrOptions, validate_params
+from sklearn.utils._param_validation import Interval, validate_params
 
 from .._version import __version__
 from ..utils._atomic import atomic_path
@@ -292,8 +292,8 @@ def draw_truth(n_samples, rng, *, class_fractions, image_size, pixel_scale,
     p_base = np.where(rng.uniform(size=n) < 0.6, "spiral", "elliptical")
     p_mass = log_mass - np.log10(rng.uniform(1.0, 3.0, n))
     p_comps = _draw_components(n, p_base, p_mass, rng, prefix="partner_")
-    _, _, p_abs = _luminosity(p_mass, p_base, p_comps["partner_bulge_fraction"],
-                              redshift, rng)
+    p_ssfr, p_gr, p_abs = _luminosity(p_mass, p_base, p_comps["partner_bulge_fraction"],
+                                      redshift, rng)
     p_sizes = _sizes(p_mass, p_base, p_comps, redshift, rng, prefix="partner_")
     sep = np.maximum(rng.uniform(1.0, 2.0, n) * (
         r_arc + p_sizes["partner_half_light_radius_arcsec"]), 3.0)
@@ -305,6 +305,7 @@ def draw_truth(n_samples, rng, *, class_fractions, image_size, pixel_scale,
         "partner_class": np.where(merger, p_base, ""),
         "partner_log_stellar_mass": np.where(merger, p_mass, np.nan),
         "partner_flux": 10 ** (-0.4 * (rel.apparent_magnitude(p_abs, redshift) - 22.5)),
+        "partner_log_ssfr": p_ssfr, "partner_g_r": p_gr,
         "partner_separation_arcsec": np.where(merger, sep, np.nan),
         "partner_x": c0 + sep * np.cos(phi) / pixel_scale,
         "partner_y": c0 + sep * np.sin(phi) / pixel_scale,
@@ -341,6 +342,96 @@ def draw_truth(n_samples, rng, *, class_fractions, image_size, pixel_scale,
     return cat
 
 
+#: Rest-frame g - r range of the unrelated companions (uniform: our choice, the range of
+#: the sSFR mapping) and temperature range of the foreground stars [K] (uniform: our
+#: choice; F-K dwarfs dominate high-latitude star counts at 14-19.5 mag).
+COMPANION_G_R = (0.40, 0.78)
+STAR_TEMPERATURE = (4000.0, 7000.0)
+
+
+def _component_fluxes(flux_i, bulge_fraction, log_ssfr, g_r, redshift):
+    """Observed fluxes per band of a bulge + disc galaxy whose i-band flux, B/T (in i),
+    log sSFR and rest-frame g - r are given: component colours from their populations
+    (rel.component_populations, rel.rest_colours), split so that their sum has the
+    galaxy's colour (rel.split_colours), k-corrected per component
+    (rel.observed_colours). Returns dicts band -> (bulge flux, disc flux)."""
+    total = rel.rest_colours(g_r)
+    bulge_pop, disk_pop = (rel.rest_colours(c) for c in rel.component_populations(
+        log_ssfr, bulge_fraction))
+    bulge_rest, disk_rest = rel.split_colours(total, bulge_pop, disk_pop, bulge_fraction)
+    bulge_obs = rel.observed_colours(bulge_rest, redshift)
+    disk_obs = rel.observed_colours(disk_rest, redshift)
+    bt = np.clip(bulge_fraction, 0.0, 1.0)
+    out = {}
+    for band in rel.SDSS_BANDS:
+        out[band] = (flux_i * bt * 10 ** (-0.4 * bulge_obs[band]),
+                     flux_i * (1 - bt) * 10 ** (-0.4 * disk_obs[band]))
+    return out, total, bulge_rest, disk_rest
+
+
+def add_band_fluxes(truth, bands, rng):
+    """Add to ``truth`` (in place) what renders the galaxies in ``bands``.
+
+    Per band b other than i: ``<key>__b`` columns of the renderer (``_render.BAND_KEYS``:
+    fluxes and bulge / bar fractions of the galaxy, its merger partner, companion and
+    star); public ``mag_<b>`` / ``flux_<b>`` for every requested band (i included:
+    equal to ``magnitude`` / ``flux``), the rest-frame colours ``u_g``, ``r_i``,
+    ``i_z`` of the galaxy (``g_r`` is already there) and ``bulge_g_r``, ``disk_g_r``,
+    ``bulge_r_i``, ``disk_r_i`` (rest frame; NaN where the component is absent). The
+    i-band values are untouched: they are the anchor of every other band. Companion
+    colours and star temperatures are drawn from ``rng``.
+    """
+    n = len(truth)
+    z = truth["redshift"].to_numpy(float)
+    bt = truth["bulge_fraction"].to_numpy(float)
+    flux = truth["flux"].to_numpy(float)
+    comps, total, bulge_rest, disk_rest = _component_fluxes(
+        flux, bt, truth["log_ssfr"].to_numpy(float), truth["g_r"].to_numpy(float), z)
+    p_bt = truth["partner_bulge_fraction"].to_numpy(float)
+    p_flux = truth["partner_flux"].to_numpy(float)
+    p_comps, _, _, _ = _component_fluxes(
+        p_flux, p_bt, truth["partner_log_ssfr"].to_numpy(float),
+        truth["partner_g_r"].to_numpy(float), z)
+    comp_obs = rel.observed_colours(rel.rest_colours(rng.uniform(*COMPANION_G_R, n)), z)
+    star = rel.blackbody_colours(rng.uniform(*STAR_TEMPERATURE, n))
+    new = {}
+    for band in bands:
+        bulge, disk = comps[band]
+        total_flux = bulge + disk
+        new[f"mag_{band}"] = 22.5 - 2.5 * np.log10(total_flux)
+        new[f"flux_{band}"] = total_flux
+        if band == "i":
+            continue
+        p_bulge, p_disk = p_comps[band]
+        disk_share = np.divide(disk, (1 - bt) * flux, out=np.zeros(n), where=bt < 1)
+        p_disk_share = np.divide(p_disk, (1 - p_bt) * p_flux, out=np.zeros(n),
+                                 where=p_bt < 1)
+        new[f"flux__{band}"] = total_flux
+        new[f"bulge_fraction__{band}"] = bulge / total_flux
+        new[f"bar_fraction__{band}"] = truth["bar_fraction"].to_numpy(
+            float) * flux * disk_share / total_flux
+        new[f"partner_flux__{band}"] = p_bulge + p_disk
+        new[f"partner_bulge_fraction__{band}"] = p_bulge / (p_bulge + p_disk)
+        new[f"partner_bar_fraction__{band}"] = truth["partner_bar_fraction"].to_numpy(
+            float) * p_flux * p_disk_share / (p_bulge + p_disk)
+        new[f"companion_flux__{band}"] = truth["companion_flux"].to_numpy(
+            float) * 10 ** (-0.4 * comp_obs[band])
+        new[f"star_flux__{band}"] = truth["star_flux"].to_numpy(float) * 10 ** (
+            -0.4 * star[band])
+    has_bulge, has_disk = bt > 0, bt < 1
+    new.update({
+        "u_g": total["u"] - total["g"], "r_i": total["r"],
+        "i_z": -total["z"],
+        "bulge_g_r": np.where(has_bulge, bulge_rest["g"] - bulge_rest["r"], np.nan),
+        "disk_g_r": np.where(has_disk, disk_rest["g"] - disk_rest["r"], np.nan),
+        "bulge_r_i": np.where(has_bulge, bulge_rest["r"], np.nan),
+        "disk_r_i": np.where(has_disk, disk_rest["r"], np.nan),
+    })
+    for key, values in new.items():
+        truth[key] = values
+    return truth
+
+
 #: Columns that only drive the renderer (not part of the returned catalog).
 _INTERNAL = ("centre_dx", "centre_dy", "knot_shift_x", "knot_shift_y", "tidal_shear",
              "tidal_angle", "arm_phase", "bar_axis_ratio", "bar_angle", "bar_hlr",
@@ -348,15 +439,24 @@ _INTERNAL = ("centre_dx", "centre_dy", "knot_shift_x", "knot_shift_y", "tidal_sh
 
 
 def _render_chunk(records, seeds, options, keep_noiseless):
-    from ._render import render_galaxy  # GalSim is imported on first use
+    from ._render import render_bands, render_galaxy  # GalSim is imported on first use
 
     n = len(records)
     size = options["image_size"]
-    images = np.empty((n, size, size), np.float32) if options["noise"] else None
-    noiseless = np.empty((n, size, size), np.float32) if keep_noiseless else None
+    shape = (size, size) if options["bands"] == "i" else (
+        len(options["bands"]), size, size)
+    images = np.empty((n, *shape), np.float32) if options["noise"] else None
+    noiseless = np.empty((n, *shape), np.float32) if keep_noiseless else None
     radii = np.empty((n, 2))
+    if options["bands"] == "i":  # exactly the one-band renderer of before
+        render = render_galaxy
+        options = {**options, "psf_fwhm": options["psf_fwhm"]["i"],
+                   "sky_noise": options["sky_noise"]["i"]}
+        del options["bands"]
+    else:
+        render = render_bands
     for i, (p, seed) in enumerate(zip(records, seeds, strict=True)):
-        image, clean, r50, r90 = render_galaxy(p, seed=seed, **options)
+        image, clean, r50, r90 = render(p, seed=seed, **options)
         if images is not None:
             images[i] = image
         if noiseless is not None:
@@ -396,6 +496,29 @@ def _load(path):
     return images, noiseless, catalog
 
 
+def _check_bands(bands):
+    if (not bands or any(b not in rel.SDSS_BANDS for b in bands)
+            or len(set(bands)) != len(bands)):
+        msg = (f"bands must be a string of distinct SDSS bands from {rel.SDSS_BANDS!r} "
+               f"(e.g. 'gri' or 'i'), got {bands!r}.")
+        raise ValueError(msg)
+
+
+def _per_band(value, bands, scale, name):
+    """A per-band dict from a number (the i-band value, scaled to the other bands by
+    ``scale``) or from a dict (which must name every band)."""
+    if not isinstance(value, dict):
+        return {b: float(value) if b == "i" else scale(value, b) for b in bands}
+    missing = [b for b in bands if b not in value]
+    bad = [b for b in bands if b in value and not (
+        isinstance(value[b], Real) and np.isfinite(value[b]) and value[b] >= 0)]
+    if missing or bad:
+        msg = (f"{name} as a dict must give a non-negative number for every band in "
+               f"{bands!r}; missing {missing}, invalid {bad}.")
+        raise ValueError(msg)
+    return {b: float(value[b]) for b in bands}
+
+
 def _check_class_fractions(class_fractions):
     """The one check the parameter constraints cannot express: the dict's content."""
     unknown = set(class_fractions) - set(rel.CLASSES)
@@ -416,9 +539,9 @@ _FRACTION = [Interval(Real, 0, 1, closed="both")]
         "n_samples": [Interval(Integral, 1, None, closed="left")],
         "image_size": [Interval(Integral, 16, None, closed="left")],
         "pixel_scale": [Interval(Real, 0, None, closed="neither")],
-        "band": [StrOptions({"i"})],
-        "psf_fwhm": [Interval(Real, 0, None, closed="neither")],
-        "sky_noise": [Interval(Real, 0, None, closed="left")],
+        "bands": [str],
+        "psf_fwhm": [Interval(Real, 0, None, closed="neither"), dict],
+        "sky_noise": [Interval(Real, 0, None, closed="left"), dict],
         "class_fractions": [dict, None],
         "companion_fraction": _FRACTION,
         "star_fraction": _FRACTION,
@@ -434,7 +557,7 @@ _FRACTION = [Interval(Real, 0, 1, closed="both")]
     },
     prefer_skip_nested_validation=True,
 )
-def make_galaxies(n_samples=1000, *, image_size=150, pixel_scale=0.396, band="i",
+def make_galaxies(n_samples=1000, *, image_size=150, pixel_scale=0.396, bands="i",
                   psf_fwhm=1.3, sky_noise=0.044, class_fractions=None,
                   companion_fraction=0.15, star_fraction=0.1, mag_limit=17.0,
                   n_volunteers=44, noise=True, return_noiseless=False,
@@ -527,11 +650,20 @@ def make_galaxies(n_samples=1000, *, image_size=150, pixel_scale=0.396, band="i"
         class_fractions = DEFAULT_CLASS_FRACTIONS
     class_fractions = dict(class_fractions)
     _check_class_fractions(class_fractions)
+    _check_bands(bands)
+    render_bands = bands if "i" in bands else bands + "i"  # i: the Petrosian radii
+    psf = _per_band(psf_fwhm, render_bands, rel.psf_fwhm_band, "psf_fwhm")
+    sky = _per_band(sky_noise, bands, rel.sky_noise_band, "sky_noise")
+    if any(v <= 0 for v in psf.values()):
+        msg = f"psf_fwhm must be positive in every band, got {psf}."
+        raise ValueError(msg)
     galsim = import_optional("galsim", purpose="make_galaxies (the GalSim simulator)")
     params = {
         "n_samples": int(n_samples), "image_size": int(image_size),
-        "pixel_scale": float(pixel_scale), "band": band, "psf_fwhm": float(psf_fwhm),
-        "sky_noise": float(sky_noise), "class_fractions": class_fractions,
+        "pixel_scale": float(pixel_scale), "band": bands,
+        "psf_fwhm": psf_fwhm if isinstance(psf_fwhm, dict) else float(psf_fwhm),
+        "sky_noise": sky_noise if isinstance(sky_noise, dict) else float(sky_noise),
+        "class_fractions": class_fractions,
         "companion_fraction": float(companion_fraction),
         "star_fraction": float(star_fraction), "mag_limit": float(mag_limit),
         "n_volunteers": int(n_volunteers), "noise": bool(noise),
@@ -547,7 +679,8 @@ def make_galaxies(n_samples=1000, *, image_size=150, pixel_scale=0.396, band="i"
         images, noiseless, catalog = _load(cache_path)
     else:
         images, noiseless, catalog = _simulate(
-            n_samples, random_state, n_jobs, verbose, params)
+            n_samples, random_state, n_jobs, verbose,
+            {**params, "bands": bands, "psf": psf, "sky": sky})
         if cache_path is not None:
             _save(cache_path, (images, noiseless, catalog))
     if images is None:
@@ -556,7 +689,10 @@ def make_galaxies(n_samples=1000, *, image_size=150, pixel_scale=0.396, band="i"
         images=images,
         data=images.reshape(len(images), -1),
         catalog=catalog,
-        image_shape=(int(image_size), int(image_size)),
+        image_shape=tuple(int(d) for d in images.shape[1:]),
+        bands=bands,
+        psf_fwhm={b: psf[b] for b in bands},
+        sky_noise=sky,
         pixel_scale=float(pixel_scale),
         DESCR=DESCR,
     )
@@ -577,11 +713,18 @@ def _simulate(n_samples, random_state, n_jobs, verbose, params):
     # one independent seed per galaxy, from (base_seed, index): independent of n_jobs
     seeds = [int(np.random.SeedSequence([base_seed, i]).generate_state(1)[0])
              for i in range(n_samples)]
+    bands = params["bands"]
+    if bands != "i":
+        # everything the other bands need comes from a child generator of its own, so
+        # that the draws of the i-band truth, images and votes stay those of bands="i"
+        colour_rng = np.random.default_rng(
+            np.random.SeedSequence(base_seed, spawn_key=(1,)))
+        add_band_fluxes(truth, bands, colour_rng)
     records = truth.to_dict("records")
     options = {
         "image_size": params["image_size"], "pixel_scale": params["pixel_scale"],
-        "psf_fwhm": params["psf_fwhm"], "sky_noise": params["sky_noise"],
-        "noise": params["noise"],
+        "psf_fwhm": params["psf"], "sky_noise": params["sky"],
+        "noise": params["noise"], "bands": bands,
     }
     n_workers = min(effective_n_jobs(n_jobs), n_samples)
     n_chunks = min(n_samples, max(n_workers * 8, 1) if n_workers > 1 else
@@ -606,8 +749,8 @@ def _simulate(n_samples, random_state, n_jobs, verbose, params):
     truth["petro_r50"] = radii[:, 0]
     truth["petro_r90"] = radii[:, 1]
     votes = simulate_votes(truth, rng, n_volunteers=params["n_volunteers"],
-                           psf_fwhm=params["psf_fwhm"])
-    keep = [c for c in truth.columns if c not in _INTERNAL
+                           psf_fwhm=params["psf"]["i"])
+    keep = [c for c in truth.columns if c not in _INTERNAL and "__" not in c
             and not (c.startswith("partner_") and c not in (
                 "partner_class", "partner_log_stellar_mass",
                 "partner_separation_arcsec", "partner_x", "partner_y"))]
