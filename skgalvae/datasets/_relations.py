@@ -370,21 +370,77 @@ def split_colours(total, bulge_pop, disk_pop, bulge_fraction):
     return bulge, disk
 
 
-#: The colour the sSFR mapping gives quiescent populations (log sSFR <= -11.5): the
-#: colour of bulges, which we take to be quiescent (our choice).
-QUIESCENT_LOG_SSFR = -11.5
+#: Spheroid-minus-disc offsets of the age and metallicity relations above
+#: (:func:`age_gyr`: +0.25 dex in age per unit early score; :func:`metallicity`: +0.20
+#: dex): the bulge of a galaxy is given the population of a spheroid, its disc that of
+#: a pure disc, at the galaxy's mass and scatter.
+BULGE_DISC_LOG_AGE = 0.25
+BULGE_DISC_LOG_Z = 0.20
 
 
-def component_populations(log_ssfr_values, bulge_fraction):
-    """Rest-frame g - r of the bulge's and the disc's own populations: the bulge is
-    quiescent (:data:`QUIESCENT_LOG_SSFR`), the disc forms all the stars, so its sSFR is
-    the galaxy's divided by the disc's share of the mass (the i-band light fraction
-    ``1 - B/T`` stands for it: our choice). Both go through :func:`g_minus_r`."""
+@functools.cache
+def _ssp_table():
+    """The BC03 SSP colour grid (``data/ssp_bc03_sdss_colours.csv``) as
+    (log ages, log Z, {band: m_X - m_i on the (age, Z) grid})."""
+    from importlib.resources import files
+
+    import pandas as pd
+
+    path = files("skgalvae.datasets") / "data" / "ssp_bc03_sdss_colours.csv"
+    with path.open() as fh:
+        table = pd.read_csv(fh, comment="#")
+    ages = np.unique(table["log_age_yr"].to_numpy())
+    zs = np.unique(table["log_z_zsun"].to_numpy())
+    table = table.sort_values(["log_age_yr", "log_z_zsun"])
+
+    def grid(values):
+        return values.to_numpy().reshape(len(ages), len(zs))
+
+    to_i = {"u": grid(table.u_g + table.g_r + table.r_i), "g": grid(table.g_r + table.r_i),
+            "r": grid(table.r_i), "i": np.zeros((len(ages), len(zs))),
+            "z": grid(-table.i_z)}
+    return ages, zs, to_i
+
+
+def ssp_colours(log_age_yr, log_z):
+    """Rest-frame colours ``m_X - m_i`` of simple stellar populations of ``log_age_yr``
+    [log10 yr] and ``log_z`` [log10 Z/Zsun]: Bruzual & Charlot (2003, MNRAS 344, 1000)
+    models (the 2016 MILES update) through the SDSS responses (Doi et al. 2010),
+    bilinear in log age and log Z, clamped to the grid (10^8-10^10.1 yr, 0.2-2.5 Zsun).
+
+    >>> c = ssp_colours([10.0, 9.5], [0.0, 0.0])
+    >>> [round(float(v), 3) for v in c["g"] - c["r"]]
+    [0.807, 0.699]
+    """
+    from scipy.interpolate import RegularGridInterpolator
+
+    ages, zs, to_i = _ssp_table()
+    points = np.stack([np.clip(np.atleast_1d(log_age_yr), ages[0], ages[-1]),
+                       np.clip(np.atleast_1d(log_z), zs[0], zs[-1])], axis=-1)
+    return {band: RegularGridInterpolator((ages, zs), values)(points)
+            for band, values in to_i.items()}
+
+
+def component_populations(age, log_z, bulge_fraction):
+    """Rest-frame colours ``m_X - m_i`` of the bulge's and the disc's own populations.
+
+    The catalog's ``age`` [Gyr] and ``log_z`` are light-weighted over the galaxy; the
+    bulge gets the population of a spheroid and the disc that of a pure disc at the same
+    mass and scatter (:data:`BULGE_DISC_LOG_AGE`, :data:`BULGE_DISC_LOG_Z`), whose
+    B/T-weighted mean is the galaxy's: ``log t_bulge = log t + 0.25 (1 - B/T)``,
+    ``log t_disc = log t - 0.25 B/T`` (likewise for Z with 0.20). Each is coloured as a
+    simple stellar population of that age and metallicity (:func:`ssp_colours`, a
+    choice: a disc forming stars is bluer than an SSP of its light-weighted age, but only
+    the bulge-disc *difference* is used, by :func:`split_colours`). Returns (bulge,
+    disc) dicts band -> array.
+    """
     bt = np.clip(np.asarray(bulge_fraction, dtype=float), 0.0, 1.0)
-    ssfr = np.asarray(log_ssfr_values, dtype=float)
-    disk_ssfr = ssfr - np.log10(np.maximum(1 - bt, 1e-3))
-    bulge = g_minus_r(np.minimum(ssfr, QUIESCENT_LOG_SSFR))
-    return bulge, g_minus_r(disk_ssfr)
+    log_age = np.log10(np.asarray(age, dtype=float)) + 9.0
+    log_z = np.asarray(log_z, dtype=float)
+    bulge = ssp_colours(log_age + BULGE_DISC_LOG_AGE * (1 - bt),
+                        log_z + BULGE_DISC_LOG_Z * (1 - bt))
+    disc = ssp_colours(log_age - BULGE_DISC_LOG_AGE * bt, log_z - BULGE_DISC_LOG_Z * bt)
+    return bulge, disc
 
 
 def blackbody_colours(temperature):

@@ -1,4 +1,5 @@
-"""make_galaxies: a GalSim survey simulator of SDSS-like i-band cutouts with ground truth."""
+"""make_galaxies: a GalSim survey simulator of SDSS-like cutouts (i, or several of ugriz)
+with ground truth."""
 
 import hashlib
 import json
@@ -38,8 +39,8 @@ MAX_SPIRAL_INCLINATION = 80.0
 INTRINSIC_THICKNESS = 0.2  # disc thickness c/a (Hubble 1926 / Holmberg 1958 formula)
 
 DESCR = """\
-Simulated SDSS-like i-band galaxy cutouts with ground truth (skgalvae.make_galaxies)
-===================================================================================
+Simulated SDSS-like galaxy cutouts with ground truth (skgalvae.make_galaxies)
+============================================================================
 
 Images: GalSim renders of a Sersic bulge (n from {1.5, 2, 3, 4}) plus an exponential
 disc, or a single Sersic spheroid (n from {3, 4, 5, 6}, weights 0.15, 0.35, 0.3, 0.2)
@@ -105,6 +106,36 @@ bulge), axis_ratio (of the disc, or of the spheroid), bulge_axis_ratio, inclinat
 +x with origin="lower"], redshift, magnitude (apparent AB i), abs_magnitude, flux
 [nanomaggies], has_bar, arm_fraction (= arm_strength), n_arms, pitch_angle [deg],
 knot_fraction, has_dust_lane, centre_x / centre_y [pixels].
+
+Several bands (``bands``, e.g. "gri"; "i" alone is the model above, bit for bit). The
+i band is the anchor: its fluxes, bulge fraction and images are those of bands="i". The
+galaxy's rest-frame g_r is the one set by its sSFR (the mapping above, after Baldry et
+al. 2004, ApJ 600, 681). Each component has the colour of its own stellar population:
+the bulge that of a spheroid, the disc (with its bar, arms and knots) that of a pure
+disc at the galaxy's mass, whose B/T-weighted means are the catalog's age and
+metallicity (log age +0.25 (1 - B/T) and -0.25 B/T, log Z +0.20 (1 - B/T) and -0.20
+B/T: the spheroid-disc offsets of the age and metallicity relations), each coloured as
+a simple stellar population of that age and metallicity (Bruzual & Charlot 2003, MNRAS
+344, 1000, the 2016 MILES update, through the SDSS responses; the table is
+data/ssp_bc03_sdss_colours.csv); the two are shifted together, keeping their
+difference, so that bulge + disc has the galaxy's colours exactly. The galaxy's other
+colours (u-g, r-i, i-z) lie on the galaxy locus of the Coleman, Wu & Weedman (1980,
+ApJS 43, 393) E, Sbc, Scd and Im templates: a flux mix of the two templates that
+bracket the g - r, with the templates' SDSS colours computed through the SDSS
+responses of Doi et al. (2010, AJ 139, 1628). Each
+component is k-corrected to the galaxy's redshift with the polynomials of Chilingarian,
+Melchior & Zolotukhin (2010, MNRAS 405, 1409) and Chilingarian & Zolotukhin (2012,
+MNRAS 419, 1727) in the observed colours (solved by iteration). Merger partners get
+colours in the same way; unrelated companions a rest-frame g - r uniform in 0.40-0.78
+k-corrected at the galaxy's redshift and stars a blackbody of 4000-7000 K (our
+choices). PSF FWHM per band ~ lambda^-0.3 (Xin et al. 2018, AJ 156, 222) from the
+i-band psf_fwhm; sky noise per band from the i-band sky_noise scaled by the SDSS 5-sigma
+limiting magnitudes (York et al. 2000, AJ 120, 1579); 700 photo-electrons per
+nanomaggy in every band (our choice; it only sets the sources' Poisson noise).
+Columns: mag_<b> and flux_<b> (apparent AB, nanomaggies) for every band; rest-frame
+u_g, r_i, i_z of the galaxy; bulge_g_r, disk_g_r, bulge_r_i, disk_r_i (rest frame,
+NaN without that component). The i-band ``magnitude`` has no k-correction (as in the
+one-band model); the other bands are set by the k-corrected colours relative to it.
 
 GZ2-style votes (Willett et al. 2013 tree and column names): for each of the 37 answers
 ``<task>_<answer>_count``, ``_fraction``, ``_weighted_fraction`` (equal to
@@ -292,8 +323,8 @@ def draw_truth(n_samples, rng, *, class_fractions, image_size, pixel_scale,
     p_base = np.where(rng.uniform(size=n) < 0.6, "spiral", "elliptical")
     p_mass = log_mass - np.log10(rng.uniform(1.0, 3.0, n))
     p_comps = _draw_components(n, p_base, p_mass, rng, prefix="partner_")
-    p_ssfr, p_gr, p_abs = _luminosity(p_mass, p_base, p_comps["partner_bulge_fraction"],
-                                      redshift, rng)
+    _, p_gr, p_abs = _luminosity(p_mass, p_base, p_comps["partner_bulge_fraction"],
+                                 redshift, rng)
     p_sizes = _sizes(p_mass, p_base, p_comps, redshift, rng, prefix="partner_")
     sep = np.maximum(rng.uniform(1.0, 2.0, n) * (
         r_arc + p_sizes["partner_half_light_radius_arcsec"]), 3.0)
@@ -305,7 +336,8 @@ def draw_truth(n_samples, rng, *, class_fractions, image_size, pixel_scale,
         "partner_class": np.where(merger, p_base, ""),
         "partner_log_stellar_mass": np.where(merger, p_mass, np.nan),
         "partner_flux": 10 ** (-0.4 * (rel.apparent_magnitude(p_abs, redshift) - 22.5)),
-        "partner_log_ssfr": p_ssfr, "partner_g_r": p_gr,
+        "partner_g_r": p_gr, "partner_base": p_base,
+        "partner_mass_ratio": 10 ** (log_mass - p_mass),
         "partner_separation_arcsec": np.where(merger, sep, np.nan),
         "partner_x": c0 + sep * np.cos(phi) / pixel_scale,
         "partner_y": c0 + sep * np.sin(phi) / pixel_scale,
@@ -349,15 +381,16 @@ COMPANION_G_R = (0.40, 0.78)
 STAR_TEMPERATURE = (4000.0, 7000.0)
 
 
-def _component_fluxes(flux_i, bulge_fraction, log_ssfr, g_r, redshift):
+def _component_fluxes(flux_i, bulge_fraction, age, log_z, g_r, redshift):
     """Observed fluxes per band of a bulge + disc galaxy whose i-band flux, B/T (in i),
-    log sSFR and rest-frame g - r are given: component colours from their populations
-    (rel.component_populations, rel.rest_colours), split so that their sum has the
-    galaxy's colour (rel.split_colours), k-corrected per component
-    (rel.observed_colours). Returns dicts band -> (bulge flux, disc flux)."""
+    age, metallicity and rest-frame g - r (set by its sSFR) are given: the galaxy's
+    colours on the template locus (rel.rest_colours), the components' populations from
+    its age and metallicity (rel.component_populations), split so that their sum has
+    the galaxy's colour (rel.split_colours), k-corrected per component
+    (rel.observed_colours). Returns dicts band -> (bulge flux, disc flux), and the
+    rest-frame colours of the total, the bulge and the disc."""
     total = rel.rest_colours(g_r)
-    bulge_pop, disk_pop = (rel.rest_colours(c) for c in rel.component_populations(
-        log_ssfr, bulge_fraction))
+    bulge_pop, disk_pop = rel.component_populations(age, log_z, bulge_fraction)
     bulge_rest, disk_rest = rel.split_colours(total, bulge_pop, disk_pop, bulge_fraction)
     bulge_obs = rel.observed_colours(bulge_rest, redshift)
     disk_obs = rel.observed_colours(disk_rest, redshift)
@@ -386,12 +419,17 @@ def add_band_fluxes(truth, bands, rng):
     bt = truth["bulge_fraction"].to_numpy(float)
     flux = truth["flux"].to_numpy(float)
     comps, total, bulge_rest, disk_rest = _component_fluxes(
-        flux, bt, truth["log_ssfr"].to_numpy(float), truth["g_r"].to_numpy(float), z)
+        flux, bt, truth["age"].to_numpy(float), truth["metallicity"].to_numpy(float),
+        truth["g_r"].to_numpy(float), z)
+    # the merger partner's age and metallicity (not in the catalog): the same relations
     p_bt = truth["partner_bulge_fraction"].to_numpy(float)
     p_flux = truth["partner_flux"].to_numpy(float)
+    p_mass = truth["log_stellar_mass"].to_numpy(float) - np.log10(
+        truth["partner_mass_ratio"].to_numpy(float))
+    p_early = np.where(truth["partner_base"].to_numpy() == "elliptical", 1.0, p_bt)
     p_comps, _, _, _ = _component_fluxes(
-        p_flux, p_bt, truth["partner_log_ssfr"].to_numpy(float),
-        truth["partner_g_r"].to_numpy(float), z)
+        p_flux, p_bt, rel.age_gyr(p_mass, p_early, rng),
+        rel.metallicity(p_mass, p_early, rng), truth["partner_g_r"].to_numpy(float), z)
     comp_obs = rel.observed_colours(rel.rest_colours(rng.uniform(*COMPANION_G_R, n)), z)
     star = rel.blackbody_colours(rng.uniform(*STAR_TEMPERATURE, n))
     new = {}
@@ -563,7 +601,7 @@ def make_galaxies(n_samples=1000, *, image_size=150, pixel_scale=0.396, bands="i
                   n_volunteers=44, noise=True, return_noiseless=False,
                   random_state=None, n_jobs=None, cache=False, data_home=None,
                   verbose=0):
-    """Simulate SDSS-like i-band galaxy cutouts with GalSim, with their ground truth.
+    """Simulate SDSS-like galaxy cutouts (i, or several bands) with GalSim and their truth.
 
     Each galaxy gets a morphology (spiral, elliptical, edge-on disc, merger, irregular),
     physical properties from published scaling relations with scatter, an image rendered
@@ -579,14 +617,27 @@ def make_galaxies(n_samples=1000, *, image_size=150, pixel_scale=0.396, bands="i
         Side of the square cutouts in pixels (the seed study's SkyView cutouts: 150).
     pixel_scale : float, default=0.396
         Arcsec per pixel (SDSS).
-    band : {"i"}, default="i"
-        Only the SDSS i band is simulated (the only band with calibrated sky noise and
-        mass-to-light ratios here).
-    psf_fwhm : float, default=1.3
-        FWHM of the Moffat PSF in arcsec (median SDSS i-band seeing is 1.2-1.3).
-    sky_noise : float, default=0.044
-        Standard deviation of the sky noise in nanomaggies per pixel (measured on the
-        bundled real cutouts).
+    bands : str, default="i"
+        The SDSS bands to render, any distinct letters of "ugriz" in the order wanted
+        in the output (the convention is wavelength order, e.g. "gri"). "i" renders
+        exactly the images of the one-band simulator. With several bands each galaxy
+        has the same shape, size, centre, orientation and knots in every band; the
+        bulge, the disc (with its bar, arms and knots), the merger partner, the
+        companion and the star each have their own colours (see ``DESCR``), and each
+        band its own PSF and sky noise. The i band is always the anchor: its fluxes are
+        those of ``bands="i"`` and the Petrosian radii are measured on it.
+    psf_fwhm : float or dict, default=1.3
+        FWHM of the Moffat PSF in arcsec. A number is the i-band FWHM (median SDSS
+        i-band seeing is 1.2-1.3); the other bands get ``psf_fwhm (lambda_b /
+        lambda_i)**-0.3`` (the wavelength dependence of the SDSS seeing, Xin et al.
+        2018, AJ 156, 222: g 1.50, r 1.38 arcsec by default). A dict gives the FWHM
+        of every band in ``bands`` (and of i).
+    sky_noise : float or dict, default=0.044
+        Standard deviation of the sky noise in nanomaggies per pixel. A number is the
+        i-band value (measured on the bundled real cutouts); the other bands get
+        ``sky_noise 10**(-0.4 (m_b - m_i))`` with the SDSS 5-sigma limiting magnitudes
+        m (u 22.3, g 23.3, r 23.1, i 22.3, z 20.8; York et al. 2000, AJ 120, 1579):
+        g 0.0175, r 0.0211 by default. A dict gives every band's value.
     class_fractions : dict, default=None
         Relative frequency of each class among "spiral", "elliptical", "edge_on",
         "merger", "irregular"; None means ``DEFAULT_CLASS_FRACTIONS`` (0.45, 0.30,
@@ -627,10 +678,14 @@ def make_galaxies(n_samples=1000, *, image_size=150, pixel_scale=0.396, bands="i
     Returns
     -------
     sklearn.utils.Bunch
-        ``images`` (n, h, w) float32 nanomaggies; ``data`` (n, h*w) the same pixels;
-        ``catalog`` DataFrame (ground truth, properties and GZ2-style votes, one row per
-        image, same order); ``image_shape``; ``pixel_scale``; ``DESCR``; and
-        ``images_noiseless`` when ``return_noiseless`` is True.
+        ``images`` float32 nanomaggies, (n, h, w) for one band or (n, c, h, w) for
+        c bands in the order of ``bands``; ``data`` (n, c*h*w) the same pixels
+        (band-major); ``catalog`` DataFrame (ground truth, properties and GZ2-style
+        votes, one row per image, same order; with several bands also ``mag_<b>`` and
+        ``flux_<b>`` per band and the rest-frame colours); ``image_shape`` ((h, w) or
+        (c, h, w)); ``bands``; ``psf_fwhm`` and ``sky_noise`` (dicts band -> value);
+        ``pixel_scale``; ``DESCR``; and ``images_noiseless`` (same shape as
+        ``images``) when ``return_noiseless`` is True.
 
     Raises
     ------
@@ -645,6 +700,11 @@ def make_galaxies(n_samples=1000, *, image_size=150, pixel_scale=0.396, bands="i
     ((4, 32, 32), (4, 1024))
     >>> sim.catalog[["class", "half_light_radius_arcsec", "petro_r50"]].shape
     (4, 3)
+    >>> gri = make_galaxies(4, image_size=32, bands="gri", random_state=0)
+    >>> gri.images.shape, gri.image_shape, gri.data.shape
+    ((4, 3, 32, 32), (3, 32, 32), (4, 3072))
+    >>> bool((gri.images[:, 2] == sim.images).all())  # the i band is the i-only image
+    True
     """
     if class_fractions is None:
         class_fractions = DEFAULT_CLASS_FRACTIONS
