@@ -486,3 +486,16 @@ def test_cww_template_colours():
                                       wave * u.AA)
         m = np.array([float(mags[c][0]) for c in mags.colnames])
         np.testing.assert_allclose(-np.diff(m), expected, atol=1.5e-3)
+
+
+def test_cache_of_several_bands(tmp_path):
+    kwargs = {"image_size": 32, "random_state": 0, "bands": "gri", "cache": True,
+              "data_home": tmp_path}
+    a = make_galaxies(3, **kwargs)
+    b = make_galaxies(3, **kwargs)
+    assert len(list((tmp_path / "simulations").glob("*.npz"))) == 1
+    assert b.images.shape == (3, 3, 32, 32) and b.image_shape == (3, 32, 32)
+    np.testing.assert_array_equal(a.images, b.images)
+    np.testing.assert_allclose(a.catalog["mag_g"], b.catalog["mag_g"])
+    make_galaxies(3, **{**kwargs, "bands": "i"})  # another key
+    assert len(list((tmp_path / "simulations").glob("*.npz"))) == 2
