@@ -1,10 +1,13 @@
 """Tests of the GalSim survey simulator (skgalvae.datasets.make_galaxies)."""
 
+import hashlib
+
 import galsim
 import numpy as np
 import pytest
 from scipy import ndimage
 
+from skgalvae.datasets import _relations as rel
 from skgalvae.datasets import make_galaxies
 from skgalvae.datasets._render import petrosian_radii, render_galaxy
 from skgalvae.datasets._simulate import DEFAULT_CLASS_FRACTIONS, draw_truth
@@ -203,7 +206,13 @@ def test_cache(tmp_path):
 
 
 @pytest.mark.parametrize("kwargs, match", [
-    ({"band": "r"}, "band"),
+    ({"bands": "x"}, "bands"),
+    ({"bands": "gg"}, "bands"),
+    ({"bands": ""}, "bands"),
+    ({"bands": 3}, "'bands' parameter"),
+    ({"bands": "gr", "psf_fwhm": {"g": 1.0}}, "psf_fwhm"),
+    ({"bands": "gr", "sky_noise": {"g": 0.01, "r": -1}}, "sky_noise"),
+    ({"psf_fwhm": "wide"}, "'psf_fwhm' parameter"),
     ({"image_size": 8}, "image_size"),
     ({"class_fractions": {"lenticular": 1}}, "class_fractions"),
     ({"class_fractions": {"spiral": -1}}, "class_fractions"),
@@ -286,3 +295,207 @@ def test_votes_resolvability_bias_is_debiased():
     hlr = truth["half_light_radius_arcsec"].to_numpy()
     small, large = hlr < np.quantile(hlr, 1 / 3), hlr > np.quantile(hlr, 2 / 3)
     assert raw[large].mean() - raw[small].mean() > 0.15
+
+
+# ---------------------------------------------------------------------------------------
+# Several bands
+# ---------------------------------------------------------------------------------------
+
+#: make_galaxies(8, image_size=48, random_state=0).images measured on main before the
+#: multi-band simulator: bands="i" (the default) must reproduce it bit for bit.
+GOLDEN_I_SHA256 = "f31732969958a4b444dd7da8585d6dcd4f7d4fe931170d6079ac85f3be0bfbed"
+ISOLATED = {"companion_fraction": 0.0, "star_fraction": 0.0}
+
+
+def test_default_i_band_is_bit_for_bit_as_before():
+    images = make_galaxies(8, image_size=48, random_state=0).images
+    assert images.shape == (8, 48, 48) and images.dtype == np.float32
+    digest = hashlib.sha256(np.ascontiguousarray(images).tobytes()).hexdigest()
+    assert digest == GOLDEN_I_SHA256
+
+
+@pytest.fixture(scope="module")
+def gri():
+    return make_galaxies(8, image_size=48, random_state=0, bands="gri",
+                         return_noiseless=True)
+
+
+def test_gri_shapes_and_the_same_galaxies(gri):
+    n = 8
+    assert gri.images.shape == (n, 3, 48, 48) and gri.images.dtype == np.float32
+    assert gri.images_noiseless.shape == (n, 3, 48, 48)
+    assert gri.images_noiseless.dtype == np.float32
+    assert gri.image_shape == (3, 48, 48) and gri.bands == "gri"
+    assert gri.data.shape == (n, 3 * 48 * 48)
+    np.testing.assert_array_equal(gri.data[2].reshape(3, 48, 48)[1], gri.images[2, 1])
+    # the i channel is the i-only image, and the truth does not depend on the bands
+    alone = make_galaxies(8, image_size=48, random_state=0)
+    np.testing.assert_array_equal(gri.images[:, 2], alone.images)
+    shared = list(alone.catalog.columns)
+    assert gri.catalog[shared].equals(alone.catalog)
+    for band in "gri":
+        assert f"mag_{band}" in gri.catalog and f"flux_{band}" in gri.catalog
+    np.testing.assert_allclose(gri.catalog["mag_i"], gri.catalog["magnitude"])
+    # the noise of the bands is independent
+    resid = (gri.images - gri.images_noiseless)[:, :, :8, :8].reshape(n, 3, -1)
+    corr = np.corrcoef(resid[:, 0].ravel(), resid[:, 2].ravel())[0, 1]
+    assert abs(corr) < 0.1
+
+
+def test_bands_order_and_determinism():
+    a = make_galaxies(3, image_size=32, random_state=2, bands="ri", noise=False)
+    b = make_galaxies(3, image_size=32, random_state=2, bands="ir", noise=False, n_jobs=2)
+    np.testing.assert_array_equal(a.images[:, 0], b.images[:, 1])
+    np.testing.assert_array_equal(a.images[:, 1], b.images[:, 0])
+    # bands without i: the same galaxies (the i band is rendered for the radii only)
+    c = make_galaxies(3, image_size=32, random_state=2, bands="gr", noise=False)
+    assert c.image_shape == (2, 32, 32)
+    np.testing.assert_array_equal(c.images[:, 1], a.images[:, 0])
+    np.testing.assert_allclose(c.catalog["petro_r50"], a.catalog["petro_r50"])
+
+
+def test_catalog_magnitudes_match_the_images():
+    # isolated, noiseless galaxies in large stamps: the flux drawn in each band is the
+    # catalog's (22.5 - 2.5 log10 f), up to the light beyond the stamp
+    sim = make_galaxies(12, image_size=128, random_state=13, bands="gri", noise=False,
+                        class_fractions={"spiral": 1, "elliptical": 1}, **ISOLATED)
+    cat = sim.catalog
+    small = (cat["half_light_radius_arcsec"] < 4).to_numpy()
+    assert small.sum() >= 6
+    sums = sim.images.sum(axis=(2, 3))
+    for k, band in enumerate("gri"):
+        mag_img = 22.5 - 2.5 * np.log10(sums[:, k])
+        np.testing.assert_allclose(mag_img[small], cat[f"mag_{band}"][small], atol=0.1)
+    # colours agree more tightly (the lost light is nearly the same fraction)
+    gr_img = -2.5 * np.log10(sums[:, 0] / sums[:, 1])
+    np.testing.assert_allclose(gr_img[small], (cat.mag_g - cat.mag_r)[small], atol=0.03)
+
+
+def test_quiescent_galaxies_are_redder_in_the_images():
+    sim = make_galaxies(30, image_size=64, random_state=14, bands="gri", noise=False,
+                        class_fractions={"spiral": 1, "elliptical": 1}, **ISOLATED)
+    cat = sim.catalog
+    sums = sim.images.sum(axis=(2, 3))
+    gr = -2.5 * np.log10(sums[:, 0] / sums[:, 1])
+    ri = -2.5 * np.log10(sums[:, 1] / sums[:, 2])
+    ell = (cat["class"] == "elliptical").to_numpy()
+    assert gr[ell].mean() > gr[~ell].mean() + 0.15
+    assert ri[ell].mean() > ri[~ell].mean()
+    # among the discs, the more star-forming the bluer
+    ssfr = cat["log_ssfr"].to_numpy()[~ell]
+    assert np.corrcoef(ssfr, gr[~ell])[0, 1] < -0.3
+    # the rest-frame truth: bulges (older, more metal-rich) redder than discs
+    disc = cat[cat["class"] == "spiral"]
+    assert (disc["bulge_g_r"] >= disc["disk_g_r"] - 1e-12).all()
+    assert (disc["bulge_g_r"] - disc["disk_g_r"]).mean() > 0.05
+
+
+def test_bulges_are_redder_than_discs_in_the_images():
+    # the same PSF in every band, so that any colour gradient is the galaxy's: the
+    # centre (bulge) of a spiral is redder in g - r than its outskirts (disc); an
+    # elliptical (one population) has no such gradient
+    same_psf = {"g": 1.3, "r": 1.3, "i": 1.3}
+    sim = make_galaxies(16, image_size=64, random_state=15, bands="gri", noise=False,
+                        psf_fwhm=same_psf, class_fractions={"spiral": 1, "elliptical": 1},
+                        **ISOLATED)
+    cat = sim.catalog
+    y, x = np.indices((64, 64))
+    gradients = {"spiral": [], "elliptical": []}
+    for image, (_, row) in zip(sim.images, cat.iterrows(), strict=True):
+        r = np.hypot(x - row.centre_x, y - row.centre_y) * 0.396
+        hlr = row.half_light_radius_arcsec
+        inner, outer = r < 0.5 * hlr + 0.5, (r > 1.5 * hlr) & (r < 3 * hlr)
+        colour = [-2.5 * np.log10(image[0][m].sum() / image[1][m].sum())
+                  for m in (inner, outer)]
+        if row["class"] == "spiral" and row.bulge_fraction > 0.15:
+            gradients["spiral"].append(colour[0] - colour[1])
+        elif row["class"] == "elliptical":
+            gradients["elliptical"].append(colour[0] - colour[1])
+    assert len(gradients["spiral"]) >= 3 and len(gradients["elliptical"]) >= 3
+    assert min(gradients["spiral"]) > 0.01 and np.median(gradients["spiral"]) > 0.03
+    assert np.max(np.abs(gradients["elliptical"])) < 0.01
+
+
+def test_band_psf_and_sky_noise_follow_sdss():
+    sim = make_galaxies(6, image_size=64, random_state=16, bands="gri",
+                        return_noiseless=True, star_fraction=1.0, companion_fraction=0,
+                        class_fractions={"elliptical": 1})
+    # seeing ~ lambda^-0.3 (Xin et al. 2018), anchored on the i-band 1.3 arcsec
+    lam = rel.EFFECTIVE_WAVELENGTH
+    for band in "gr":
+        assert sim.psf_fwhm[band] == pytest.approx(1.3 * (lam[band] / lam["i"]) ** -0.3)
+    assert sim.psf_fwhm["g"] > sim.psf_fwhm["r"] > sim.psf_fwhm["i"] == 1.3
+    # the sky noise scales with the SDSS limiting magnitudes (York et al. 2000)
+    assert sim.sky_noise["i"] == 0.044
+    assert sim.sky_noise["g"] == pytest.approx(0.044 * 10 ** (-0.4 * (23.3 - 22.3)))
+    assert sim.sky_noise["r"] == pytest.approx(0.044 * 10 ** (-0.4 * (23.1 - 22.3)))
+    resid = (sim.images - sim.images_noiseless)[:, :, :6, :6]
+    for k, band in enumerate("gri"):
+        assert resid[:, k].std() == pytest.approx(sim.sky_noise[band], rel=0.2)
+    # the star is broader in g than in i: a smaller share of its light in the peak
+    peak_share = np.empty((len(sim.images), 3))
+    for j, (_, row) in enumerate(sim.catalog.iterrows()):
+        x, y = int(round(row.star_x)), int(round(row.star_y))
+        for k in range(3):
+            box = sim.images_noiseless[j, k, y - 4:y + 5, x - 4:x + 5]
+            peak_share[j, k] = box.max() / box.sum()
+    assert (peak_share[:, 0] < peak_share[:, 2]).mean() >= 5 / 6
+
+
+def test_colour_relations():
+    # the bulge / disc split keeps the galaxy's colour exactly and the difference D
+    total = rel.rest_colours([0.55, 0.7])
+    bulge_pop, disk_pop = rel.component_populations(
+        np.array([3.0, 6.0]), np.array([-0.2, 0.0]), np.array([0.3, 0.6]))
+    bulge, disk = rel.split_colours(total, bulge_pop, disk_pop, np.array([0.3, 0.6]))
+    for band in "ugrz":
+        flux = 0.3 * 10 ** (-0.4 * bulge[band][0]) + 0.7 * 10 ** (-0.4 * disk[band][0])
+        assert -2.5 * np.log10(flux) == pytest.approx(total[band][0], abs=1e-12)
+        np.testing.assert_allclose(bulge[band] - disk[band],
+                                   bulge_pop[band] - disk_pop[band])
+    assert (bulge["g"] - bulge["r"] > disk["g"] - disk["r"]).all()
+    # SSP colours (BC03): older and more metal-rich is redder
+    ssp = rel.ssp_colours([9.5, 10.0, 10.0], [0.0, 0.0, 0.3])
+    gr = ssp["g"] - ssp["r"]
+    assert gr[0] < gr[1] < gr[2] and 0.75 < gr[1] < 0.85
+    # k-corrections redden a red galaxy's g - r with redshift (an E at z = 0.1 is
+    # observed ~0.15-0.2 mag redder: Chilingarian et al. 2010)
+    red = rel.rest_colours([0.78])
+    obs = rel.observed_colours(red, np.array([0.1]))
+    shift = (obs["g"] - obs["r"]) - (red["g"] - red["r"])
+    assert 0.1 < shift[0] < 0.25
+    assert rel.kcorrection("g", 0.16, -0.8) == pytest.approx(3.593, abs=1e-3)
+    # stars: hotter is bluer
+    bb = rel.blackbody_colours(np.array([4000.0, 7000.0]))
+    assert bb["g"][0] - bb["r"][0] > bb["g"][1] - bb["r"][1] > 0
+
+
+def test_cww_template_colours():
+    # the rest-frame template colours of _relations: the CWW SEDs shipped with GalSim
+    # through the SDSS responses shipped with speclite (Doi et al. 2010)
+    speclite_filters = pytest.importorskip("speclite.filters")
+    import pathlib
+
+    import astropy.units as u
+
+    sdss = speclite_filters.load_filters(*(f"sdss2010-{b}" for b in "ugriz"))
+    seds = pathlib.Path(galsim.__file__).parent / "share" / "SEDs"
+    for name, expected in zip(rel.CWW_TEMPLATES, rel.CWW_REST_COLOURS, strict=True):
+        wave, flam = np.loadtxt(seds / f"CWW_{name}_ext.sed", unpack=True)
+        mags = sdss.get_ab_magnitudes(flam * u.erg / u.s / u.cm**2 / u.AA,
+                                      wave * u.AA)
+        m = np.array([float(mags[c][0]) for c in mags.colnames])
+        np.testing.assert_allclose(-np.diff(m), expected, atol=1.5e-3)
+
+
+def test_cache_of_several_bands(tmp_path):
+    kwargs = {"image_size": 32, "random_state": 0, "bands": "gri", "cache": True,
+              "data_home": tmp_path}
+    a = make_galaxies(3, **kwargs)
+    b = make_galaxies(3, **kwargs)
+    assert len(list((tmp_path / "simulations").glob("*.npz"))) == 1
+    assert b.images.shape == (3, 3, 32, 32) and b.image_shape == (3, 32, 32)
+    np.testing.assert_array_equal(a.images, b.images)
+    np.testing.assert_allclose(a.catalog["mag_g"], b.catalog["mag_g"])
+    make_galaxies(3, **{**kwargs, "bands": "i"})  # another key
+    assert len(list((tmp_path / "simulations").glob("*.npz"))) == 2

@@ -224,7 +224,7 @@ def petrosian_radii(image, centre, pixel_scale, eta=0.2):
 
 
 def render_galaxy(p, *, image_size, pixel_scale, psf_fwhm, sky_noise, noise, seed,
-                  psf=True):
+                  psf=True, noise_rng=None):
     """Render the galaxy described by the catalog row ``p`` (a dict).
 
     Returns ``(image, noiseless, petro_r50, petro_r90)``: float32 images in
@@ -232,6 +232,11 @@ def render_galaxy(p, *, image_size, pixel_scale, psf_fwhm, sky_noise, noise, see
     [arcsec] measured on the noiseless, PSF-convolved image of the target galaxy alone
     (no companion, partner or star). With ``psf=False`` the intrinsic profile is drawn
     (no PSF, no pixel response, no structure convolution): for tests.
+
+    The knots are drawn from a generator seeded with ``seed``, so every band of a
+    galaxy rendered with the same seed has the same knots; the noise continues that
+    generator (the i band, as always) or comes from ``noise_rng`` (the other bands, so
+    that their noise is independent).
     """
     rng = np.random.default_rng(seed)
     shape = (image_size, image_size)
@@ -287,6 +292,51 @@ def render_galaxy(p, *, image_size, pixel_scale, psf_fwhm, sky_noise, noise, see
         # sky + Poisson noise: Gaussian with variance (sky + source) / gain, the
         # normal limit of GalSim's CCDNoise (the sky alone gives ~950 e- per pixel)
         variance = sky_noise**2 + np.maximum(noiseless, 0) / GAIN_E_PER_NMGY
-        image = (noiseless + np.sqrt(variance) * rng.standard_normal(shape)).astype(
-            np.float32)
+        draws = (rng if noise_rng is None else noise_rng).standard_normal(shape)
+        image = (noiseless + np.sqrt(variance) * draws).astype(np.float32)
     return image, noiseless, r50, r90
+
+
+#: Record keys that differ from band to band (``<key>__<band>`` columns of the truth;
+#: the i band uses the plain keys).
+BAND_KEYS = ("flux", "bulge_fraction", "bar_fraction", "partner_flux",
+             "partner_bulge_fraction", "partner_bar_fraction", "companion_flux",
+             "star_flux")
+
+
+def band_record(p, band):
+    """The record ``p`` as seen in ``band``: its fluxes and bulge / bar fractions
+    replaced by those of the band. The i band is ``p`` itself."""
+    if band == "i":
+        return p
+    return {**p, **{key: p[f"{key}__{band}"] for key in BAND_KEYS}}
+
+
+def render_bands(p, *, bands, image_size, pixel_scale, psf_fwhm, sky_noise, noise, seed):
+    """Render the galaxy ``p`` in each of ``bands`` (a string such as "gri").
+
+    The same geometry, knots and centre in every band; each band has its own fluxes
+    (:func:`band_record`), PSF FWHM and sky noise (dicts band -> value) and independent
+    noise. The i band is rendered exactly as :func:`render_galaxy` renders it alone, and
+    is rendered (noiseless) even when not asked for: the Petrosian radii are measured
+    on it. Returns ``(images, noiseless, petro_r50, petro_r90)`` with images of shape
+    (len(bands), h, w) (``images`` None without noise).
+    """
+    images = np.empty((len(bands), image_size, image_size), np.float32) if noise else None
+    clean = np.empty((len(bands), image_size, image_size), np.float32)
+    radii = None
+    for band in bands if "i" in bands else bands + "i":
+        noise_rng = (None if band == "i" else
+                     np.random.default_rng([seed, 1 + "ugriz".index(band)]))
+        image, noiseless, r50, r90 = render_galaxy(
+            band_record(p, band), image_size=image_size, pixel_scale=pixel_scale,
+            psf_fwhm=psf_fwhm[band], sky_noise=sky_noise.get(band, 0.0),
+            noise=noise and band in bands, seed=seed, noise_rng=noise_rng)
+        if band == "i":
+            radii = r50, r90
+        if band in bands:
+            k = bands.index(band)
+            clean[k] = noiseless
+            if images is not None:
+                images[k] = image
+    return images, clean, radii[0], radii[1]

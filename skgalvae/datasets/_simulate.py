@@ -1,4 +1,5 @@
-"""make_galaxies: a GalSim survey simulator of SDSS-like i-band cutouts with ground truth."""
+"""make_galaxies: a GalSim survey simulator of SDSS-like cutouts (i, or several of ugriz)
+with ground truth."""
 
 import hashlib
 import json
@@ -10,7 +11,7 @@ import pandas as pd
 from joblib import Parallel, delayed, effective_n_jobs
 from scipy.special import gammainc, gammaincinv
 from sklearn.utils import Bunch, check_random_state
-from sklearn.utils._param_validation import Interval, StrOptions, validate_params
+from sklearn.utils._param_validation import Interval, validate_params
 
 from .._version import __version__
 from ..utils._atomic import atomic_path
@@ -38,8 +39,8 @@ MAX_SPIRAL_INCLINATION = 80.0
 INTRINSIC_THICKNESS = 0.2  # disc thickness c/a (Hubble 1926 / Holmberg 1958 formula)
 
 DESCR = """\
-Simulated SDSS-like i-band galaxy cutouts with ground truth (skgalvae.make_galaxies)
-===================================================================================
+Simulated SDSS-like galaxy cutouts with ground truth (skgalvae.make_galaxies)
+============================================================================
 
 Images: GalSim renders of a Sersic bulge (n from {1.5, 2, 3, 4}) plus an exponential
 disc, or a single Sersic spheroid (n from {3, 4, 5, 6}, weights 0.15, 0.35, 0.3, 0.2)
@@ -105,6 +106,36 @@ bulge), axis_ratio (of the disc, or of the spheroid), bulge_axis_ratio, inclinat
 +x with origin="lower"], redshift, magnitude (apparent AB i), abs_magnitude, flux
 [nanomaggies], has_bar, arm_fraction (= arm_strength), n_arms, pitch_angle [deg],
 knot_fraction, has_dust_lane, centre_x / centre_y [pixels].
+
+Several bands (``bands``, e.g. "gri"; "i" alone is the model above, bit for bit). The
+i band is the anchor: its fluxes, bulge fraction and images are those of bands="i". The
+galaxy's rest-frame g_r is the one set by its sSFR (the mapping above, after Baldry et
+al. 2004, ApJ 600, 681). Each component has the colour of its own stellar population:
+the bulge that of a spheroid, the disc (with its bar, arms and knots) that of a pure
+disc at the galaxy's mass, whose B/T-weighted means are the catalog's age and
+metallicity (log age +0.25 (1 - B/T) and -0.25 B/T, log Z +0.20 (1 - B/T) and -0.20
+B/T: the spheroid-disc offsets of the age and metallicity relations), each coloured as
+a simple stellar population of that age and metallicity (Bruzual & Charlot 2003, MNRAS
+344, 1000, the 2016 MILES update, through the SDSS responses; the table is
+data/ssp_bc03_sdss_colours.csv); the two are shifted together, keeping their
+difference, so that bulge + disc has the galaxy's colours exactly. The galaxy's other
+colours (u-g, r-i, i-z) lie on the galaxy locus of the Coleman, Wu & Weedman (1980,
+ApJS 43, 393) E, Sbc, Scd and Im templates: a flux mix of the two templates that
+bracket the g - r, with the templates' SDSS colours computed through the SDSS
+responses of Doi et al. (2010, AJ 139, 1628). Each
+component is k-corrected to the galaxy's redshift with the polynomials of Chilingarian,
+Melchior & Zolotukhin (2010, MNRAS 405, 1409) and Chilingarian & Zolotukhin (2012,
+MNRAS 419, 1727) in the observed colours (solved by iteration). Merger partners get
+colours in the same way; unrelated companions a rest-frame g - r uniform in 0.40-0.78
+k-corrected at the galaxy's redshift and stars a blackbody of 4000-7000 K (our
+choices). PSF FWHM per band ~ lambda^-0.3 (Xin et al. 2018, AJ 156, 222) from the
+i-band psf_fwhm; sky noise per band from the i-band sky_noise scaled by the SDSS 5-sigma
+limiting magnitudes (York et al. 2000, AJ 120, 1579); 700 photo-electrons per
+nanomaggy in every band (our choice; it only sets the sources' Poisson noise).
+Columns: mag_<b> and flux_<b> (apparent AB, nanomaggies) for every band; rest-frame
+u_g, r_i, i_z of the galaxy; bulge_g_r, disk_g_r, bulge_r_i, disk_r_i (rest frame,
+NaN without that component). The i-band ``magnitude`` has no k-correction (as in the
+one-band model); the other bands are set by the k-corrected colours relative to it.
 
 GZ2-style votes (Willett et al. 2013 tree and column names): for each of the 37 answers
 ``<task>_<answer>_count``, ``_fraction``, ``_weighted_fraction`` (equal to
@@ -292,8 +323,8 @@ def draw_truth(n_samples, rng, *, class_fractions, image_size, pixel_scale,
     p_base = np.where(rng.uniform(size=n) < 0.6, "spiral", "elliptical")
     p_mass = log_mass - np.log10(rng.uniform(1.0, 3.0, n))
     p_comps = _draw_components(n, p_base, p_mass, rng, prefix="partner_")
-    _, _, p_abs = _luminosity(p_mass, p_base, p_comps["partner_bulge_fraction"],
-                              redshift, rng)
+    _, p_gr, p_abs = _luminosity(p_mass, p_base, p_comps["partner_bulge_fraction"],
+                                 redshift, rng)
     p_sizes = _sizes(p_mass, p_base, p_comps, redshift, rng, prefix="partner_")
     sep = np.maximum(rng.uniform(1.0, 2.0, n) * (
         r_arc + p_sizes["partner_half_light_radius_arcsec"]), 3.0)
@@ -305,6 +336,8 @@ def draw_truth(n_samples, rng, *, class_fractions, image_size, pixel_scale,
         "partner_class": np.where(merger, p_base, ""),
         "partner_log_stellar_mass": np.where(merger, p_mass, np.nan),
         "partner_flux": 10 ** (-0.4 * (rel.apparent_magnitude(p_abs, redshift) - 22.5)),
+        "partner_g_r": p_gr, "partner_base": p_base,
+        "partner_mass_ratio": 10 ** (log_mass - p_mass),
         "partner_separation_arcsec": np.where(merger, sep, np.nan),
         "partner_x": c0 + sep * np.cos(phi) / pixel_scale,
         "partner_y": c0 + sep * np.sin(phi) / pixel_scale,
@@ -341,6 +374,102 @@ def draw_truth(n_samples, rng, *, class_fractions, image_size, pixel_scale,
     return cat
 
 
+#: Rest-frame g - r range of the unrelated companions (uniform: our choice, the range of
+#: the sSFR mapping) and temperature range of the foreground stars [K] (uniform: our
+#: choice; F-K dwarfs dominate high-latitude star counts at 14-19.5 mag).
+COMPANION_G_R = (0.40, 0.78)
+STAR_TEMPERATURE = (4000.0, 7000.0)
+
+
+def _component_fluxes(flux_i, bulge_fraction, age, log_z, g_r, redshift):
+    """Observed fluxes per band of a bulge + disc galaxy whose i-band flux, B/T (in i),
+    age, metallicity and rest-frame g - r (set by its sSFR) are given: the galaxy's
+    colours on the template locus (rel.rest_colours), the components' populations from
+    its age and metallicity (rel.component_populations), split so that their sum has
+    the galaxy's colour (rel.split_colours), k-corrected per component
+    (rel.observed_colours). Returns dicts band -> (bulge flux, disc flux), and the
+    rest-frame colours of the total, the bulge and the disc."""
+    total = rel.rest_colours(g_r)
+    bulge_pop, disk_pop = rel.component_populations(age, log_z, bulge_fraction)
+    bulge_rest, disk_rest = rel.split_colours(total, bulge_pop, disk_pop, bulge_fraction)
+    bulge_obs = rel.observed_colours(bulge_rest, redshift)
+    disk_obs = rel.observed_colours(disk_rest, redshift)
+    bt = np.clip(bulge_fraction, 0.0, 1.0)
+    out = {}
+    for band in rel.SDSS_BANDS:
+        out[band] = (flux_i * bt * 10 ** (-0.4 * bulge_obs[band]),
+                     flux_i * (1 - bt) * 10 ** (-0.4 * disk_obs[band]))
+    return out, total, bulge_rest, disk_rest
+
+
+def add_band_fluxes(truth, bands, rng):
+    """Add to ``truth`` (in place) what renders the galaxies in ``bands``.
+
+    Per band b other than i: ``<key>__b`` columns of the renderer (``_render.BAND_KEYS``:
+    fluxes and bulge / bar fractions of the galaxy, its merger partner, companion and
+    star); public ``mag_<b>`` / ``flux_<b>`` for every requested band (i included:
+    equal to ``magnitude`` / ``flux``), the rest-frame colours ``u_g``, ``r_i``,
+    ``i_z`` of the galaxy (``g_r`` is already there) and ``bulge_g_r``, ``disk_g_r``,
+    ``bulge_r_i``, ``disk_r_i`` (rest frame; NaN where the component is absent). The
+    i-band values are untouched: they are the anchor of every other band. Companion
+    colours and star temperatures are drawn from ``rng``.
+    """
+    n = len(truth)
+    z = truth["redshift"].to_numpy(float)
+    bt = truth["bulge_fraction"].to_numpy(float)
+    flux = truth["flux"].to_numpy(float)
+    comps, total, bulge_rest, disk_rest = _component_fluxes(
+        flux, bt, truth["age"].to_numpy(float), truth["metallicity"].to_numpy(float),
+        truth["g_r"].to_numpy(float), z)
+    # the merger partner's age and metallicity (not in the catalog): the same relations
+    p_bt = truth["partner_bulge_fraction"].to_numpy(float)
+    p_flux = truth["partner_flux"].to_numpy(float)
+    p_mass = truth["log_stellar_mass"].to_numpy(float) - np.log10(
+        truth["partner_mass_ratio"].to_numpy(float))
+    p_early = np.where(truth["partner_base"].to_numpy() == "elliptical", 1.0, p_bt)
+    p_comps, _, _, _ = _component_fluxes(
+        p_flux, p_bt, rel.age_gyr(p_mass, p_early, rng),
+        rel.metallicity(p_mass, p_early, rng), truth["partner_g_r"].to_numpy(float), z)
+    comp_obs = rel.observed_colours(rel.rest_colours(rng.uniform(*COMPANION_G_R, n)), z)
+    star = rel.blackbody_colours(rng.uniform(*STAR_TEMPERATURE, n))
+    new = {}
+    for band in bands:
+        bulge, disk = comps[band]
+        total_flux = bulge + disk
+        new[f"mag_{band}"] = 22.5 - 2.5 * np.log10(total_flux)
+        new[f"flux_{band}"] = total_flux
+        if band == "i":
+            continue
+        p_bulge, p_disk = p_comps[band]
+        disk_share = np.divide(disk, (1 - bt) * flux, out=np.zeros(n), where=bt < 1)
+        p_disk_share = np.divide(p_disk, (1 - p_bt) * p_flux, out=np.zeros(n),
+                                 where=p_bt < 1)
+        new[f"flux__{band}"] = total_flux
+        new[f"bulge_fraction__{band}"] = bulge / total_flux
+        new[f"bar_fraction__{band}"] = truth["bar_fraction"].to_numpy(
+            float) * flux * disk_share / total_flux
+        new[f"partner_flux__{band}"] = p_bulge + p_disk
+        new[f"partner_bulge_fraction__{band}"] = p_bulge / (p_bulge + p_disk)
+        new[f"partner_bar_fraction__{band}"] = truth["partner_bar_fraction"].to_numpy(
+            float) * p_flux * p_disk_share / (p_bulge + p_disk)
+        new[f"companion_flux__{band}"] = truth["companion_flux"].to_numpy(
+            float) * 10 ** (-0.4 * comp_obs[band])
+        new[f"star_flux__{band}"] = truth["star_flux"].to_numpy(float) * 10 ** (
+            -0.4 * star[band])
+    has_bulge, has_disk = bt > 0, bt < 1
+    new.update({
+        "u_g": total["u"] - total["g"], "r_i": total["r"],
+        "i_z": -total["z"],
+        "bulge_g_r": np.where(has_bulge, bulge_rest["g"] - bulge_rest["r"], np.nan),
+        "disk_g_r": np.where(has_disk, disk_rest["g"] - disk_rest["r"], np.nan),
+        "bulge_r_i": np.where(has_bulge, bulge_rest["r"], np.nan),
+        "disk_r_i": np.where(has_disk, disk_rest["r"], np.nan),
+    })
+    for key, values in new.items():
+        truth[key] = values
+    return truth
+
+
 #: Columns that only drive the renderer (not part of the returned catalog).
 _INTERNAL = ("centre_dx", "centre_dy", "knot_shift_x", "knot_shift_y", "tidal_shear",
              "tidal_angle", "arm_phase", "bar_axis_ratio", "bar_angle", "bar_hlr",
@@ -348,15 +477,24 @@ _INTERNAL = ("centre_dx", "centre_dy", "knot_shift_x", "knot_shift_y", "tidal_sh
 
 
 def _render_chunk(records, seeds, options, keep_noiseless):
-    from ._render import render_galaxy  # GalSim is imported on first use
+    from ._render import render_bands, render_galaxy  # GalSim is imported on first use
 
     n = len(records)
     size = options["image_size"]
-    images = np.empty((n, size, size), np.float32) if options["noise"] else None
-    noiseless = np.empty((n, size, size), np.float32) if keep_noiseless else None
+    shape = (size, size) if options["bands"] == "i" else (
+        len(options["bands"]), size, size)
+    images = np.empty((n, *shape), np.float32) if options["noise"] else None
+    noiseless = np.empty((n, *shape), np.float32) if keep_noiseless else None
     radii = np.empty((n, 2))
+    if options["bands"] == "i":  # exactly the one-band renderer of before
+        render = render_galaxy
+        options = {**options, "psf_fwhm": options["psf_fwhm"]["i"],
+                   "sky_noise": options["sky_noise"]["i"]}
+        del options["bands"]
+    else:
+        render = render_bands
     for i, (p, seed) in enumerate(zip(records, seeds, strict=True)):
-        image, clean, r50, r90 = render_galaxy(p, seed=seed, **options)
+        image, clean, r50, r90 = render(p, seed=seed, **options)
         if images is not None:
             images[i] = image
         if noiseless is not None:
@@ -396,6 +534,29 @@ def _load(path):
     return images, noiseless, catalog
 
 
+def _check_bands(bands):
+    if (not bands or any(b not in rel.SDSS_BANDS for b in bands)
+            or len(set(bands)) != len(bands)):
+        msg = (f"bands must be a string of distinct SDSS bands from {rel.SDSS_BANDS!r} "
+               f"(e.g. 'gri' or 'i'), got {bands!r}.")
+        raise ValueError(msg)
+
+
+def _per_band(value, bands, scale, name):
+    """A per-band dict from a number (the i-band value, scaled to the other bands by
+    ``scale``) or from a dict (which must name every band)."""
+    if not isinstance(value, dict):
+        return {b: float(value) if b == "i" else scale(value, b) for b in bands}
+    missing = [b for b in bands if b not in value]
+    bad = [b for b in bands if b in value and not (
+        isinstance(value[b], Real) and np.isfinite(value[b]) and value[b] >= 0)]
+    if missing or bad:
+        msg = (f"{name} as a dict must give a non-negative number for every band in "
+               f"{bands!r}; missing {missing}, invalid {bad}.")
+        raise ValueError(msg)
+    return {b: float(value[b]) for b in bands}
+
+
 def _check_class_fractions(class_fractions):
     """The one check the parameter constraints cannot express: the dict's content."""
     unknown = set(class_fractions) - set(rel.CLASSES)
@@ -416,9 +577,9 @@ _FRACTION = [Interval(Real, 0, 1, closed="both")]
         "n_samples": [Interval(Integral, 1, None, closed="left")],
         "image_size": [Interval(Integral, 16, None, closed="left")],
         "pixel_scale": [Interval(Real, 0, None, closed="neither")],
-        "band": [StrOptions({"i"})],
-        "psf_fwhm": [Interval(Real, 0, None, closed="neither")],
-        "sky_noise": [Interval(Real, 0, None, closed="left")],
+        "bands": [str],
+        "psf_fwhm": [Interval(Real, 0, None, closed="neither"), dict],
+        "sky_noise": [Interval(Real, 0, None, closed="left"), dict],
         "class_fractions": [dict, None],
         "companion_fraction": _FRACTION,
         "star_fraction": _FRACTION,
@@ -434,13 +595,13 @@ _FRACTION = [Interval(Real, 0, 1, closed="both")]
     },
     prefer_skip_nested_validation=True,
 )
-def make_galaxies(n_samples=1000, *, image_size=150, pixel_scale=0.396, band="i",
+def make_galaxies(n_samples=1000, *, image_size=150, pixel_scale=0.396, bands="i",
                   psf_fwhm=1.3, sky_noise=0.044, class_fractions=None,
                   companion_fraction=0.15, star_fraction=0.1, mag_limit=17.0,
                   n_volunteers=44, noise=True, return_noiseless=False,
                   random_state=None, n_jobs=None, cache=False, data_home=None,
                   verbose=0):
-    """Simulate SDSS-like i-band galaxy cutouts with GalSim, with their ground truth.
+    """Simulate SDSS-like galaxy cutouts (i, or several bands) with GalSim and their truth.
 
     Each galaxy gets a morphology (spiral, elliptical, edge-on disc, merger, irregular),
     physical properties from published scaling relations with scatter, an image rendered
@@ -456,14 +617,27 @@ def make_galaxies(n_samples=1000, *, image_size=150, pixel_scale=0.396, band="i"
         Side of the square cutouts in pixels (the seed study's SkyView cutouts: 150).
     pixel_scale : float, default=0.396
         Arcsec per pixel (SDSS).
-    band : {"i"}, default="i"
-        Only the SDSS i band is simulated (the only band with calibrated sky noise and
-        mass-to-light ratios here).
-    psf_fwhm : float, default=1.3
-        FWHM of the Moffat PSF in arcsec (median SDSS i-band seeing is 1.2-1.3).
-    sky_noise : float, default=0.044
-        Standard deviation of the sky noise in nanomaggies per pixel (measured on the
-        bundled real cutouts).
+    bands : str, default="i"
+        The SDSS bands to render, any distinct letters of "ugriz" in the order wanted
+        in the output (the convention is wavelength order, e.g. "gri"). "i" renders
+        exactly the images of the one-band simulator. With several bands each galaxy
+        has the same shape, size, centre, orientation and knots in every band; the
+        bulge, the disc (with its bar, arms and knots), the merger partner, the
+        companion and the star each have their own colours (see ``DESCR``), and each
+        band its own PSF and sky noise. The i band is always the anchor: its fluxes are
+        those of ``bands="i"`` and the Petrosian radii are measured on it.
+    psf_fwhm : float or dict, default=1.3
+        FWHM of the Moffat PSF in arcsec. A number is the i-band FWHM (median SDSS
+        i-band seeing is 1.2-1.3); the other bands get ``psf_fwhm (lambda_b /
+        lambda_i)**-0.3`` (the wavelength dependence of the SDSS seeing, Xin et al.
+        2018, AJ 156, 222: g 1.50, r 1.38 arcsec by default). A dict gives the FWHM
+        of every band in ``bands`` (and of i).
+    sky_noise : float or dict, default=0.044
+        Standard deviation of the sky noise in nanomaggies per pixel. A number is the
+        i-band value (measured on the bundled real cutouts); the other bands get
+        ``sky_noise 10**(-0.4 (m_b - m_i))`` with the SDSS 5-sigma limiting magnitudes
+        m (u 22.3, g 23.3, r 23.1, i 22.3, z 20.8; York et al. 2000, AJ 120, 1579):
+        g 0.0175, r 0.0211 by default. A dict gives every band's value.
     class_fractions : dict, default=None
         Relative frequency of each class among "spiral", "elliptical", "edge_on",
         "merger", "irregular"; None means ``DEFAULT_CLASS_FRACTIONS`` (0.45, 0.30,
@@ -504,10 +678,14 @@ def make_galaxies(n_samples=1000, *, image_size=150, pixel_scale=0.396, band="i"
     Returns
     -------
     sklearn.utils.Bunch
-        ``images`` (n, h, w) float32 nanomaggies; ``data`` (n, h*w) the same pixels;
-        ``catalog`` DataFrame (ground truth, properties and GZ2-style votes, one row per
-        image, same order); ``image_shape``; ``pixel_scale``; ``DESCR``; and
-        ``images_noiseless`` when ``return_noiseless`` is True.
+        ``images`` float32 nanomaggies, (n, h, w) for one band or (n, c, h, w) for
+        c bands in the order of ``bands``; ``data`` (n, c*h*w) the same pixels
+        (band-major); ``catalog`` DataFrame (ground truth, properties and GZ2-style
+        votes, one row per image, same order; with several bands also ``mag_<b>`` and
+        ``flux_<b>`` per band and the rest-frame colours); ``image_shape`` ((h, w) or
+        (c, h, w)); ``bands``; ``psf_fwhm`` and ``sky_noise`` (dicts band -> value);
+        ``pixel_scale``; ``DESCR``; and ``images_noiseless`` (same shape as
+        ``images``) when ``return_noiseless`` is True.
 
     Raises
     ------
@@ -522,16 +700,30 @@ def make_galaxies(n_samples=1000, *, image_size=150, pixel_scale=0.396, band="i"
     ((4, 32, 32), (4, 1024))
     >>> sim.catalog[["class", "half_light_radius_arcsec", "petro_r50"]].shape
     (4, 3)
+    >>> gri = make_galaxies(4, image_size=32, bands="gri", random_state=0)
+    >>> gri.images.shape, gri.image_shape, gri.data.shape
+    ((4, 3, 32, 32), (3, 32, 32), (4, 3072))
+    >>> bool((gri.images[:, 2] == sim.images).all())  # the i band is the i-only image
+    True
     """
     if class_fractions is None:
         class_fractions = DEFAULT_CLASS_FRACTIONS
     class_fractions = dict(class_fractions)
     _check_class_fractions(class_fractions)
+    _check_bands(bands)
+    render_bands = bands if "i" in bands else bands + "i"  # i: the Petrosian radii
+    psf = _per_band(psf_fwhm, render_bands, rel.psf_fwhm_band, "psf_fwhm")
+    sky = _per_band(sky_noise, bands, rel.sky_noise_band, "sky_noise")
+    if any(v <= 0 for v in psf.values()):
+        msg = f"psf_fwhm must be positive in every band, got {psf}."
+        raise ValueError(msg)
     galsim = import_optional("galsim", purpose="make_galaxies (the GalSim simulator)")
     params = {
         "n_samples": int(n_samples), "image_size": int(image_size),
-        "pixel_scale": float(pixel_scale), "band": band, "psf_fwhm": float(psf_fwhm),
-        "sky_noise": float(sky_noise), "class_fractions": class_fractions,
+        "pixel_scale": float(pixel_scale), "band": bands,
+        "psf_fwhm": psf_fwhm if isinstance(psf_fwhm, dict) else float(psf_fwhm),
+        "sky_noise": sky_noise if isinstance(sky_noise, dict) else float(sky_noise),
+        "class_fractions": class_fractions,
         "companion_fraction": float(companion_fraction),
         "star_fraction": float(star_fraction), "mag_limit": float(mag_limit),
         "n_volunteers": int(n_volunteers), "noise": bool(noise),
@@ -547,7 +739,8 @@ def make_galaxies(n_samples=1000, *, image_size=150, pixel_scale=0.396, band="i"
         images, noiseless, catalog = _load(cache_path)
     else:
         images, noiseless, catalog = _simulate(
-            n_samples, random_state, n_jobs, verbose, params)
+            n_samples, random_state, n_jobs, verbose,
+            {**params, "bands": bands, "psf": psf, "sky": sky})
         if cache_path is not None:
             _save(cache_path, (images, noiseless, catalog))
     if images is None:
@@ -556,7 +749,10 @@ def make_galaxies(n_samples=1000, *, image_size=150, pixel_scale=0.396, band="i"
         images=images,
         data=images.reshape(len(images), -1),
         catalog=catalog,
-        image_shape=(int(image_size), int(image_size)),
+        image_shape=tuple(int(d) for d in images.shape[1:]),
+        bands=bands,
+        psf_fwhm={b: psf[b] for b in bands},
+        sky_noise=sky,
         pixel_scale=float(pixel_scale),
         DESCR=DESCR,
     )
@@ -577,11 +773,18 @@ def _simulate(n_samples, random_state, n_jobs, verbose, params):
     # one independent seed per galaxy, from (base_seed, index): independent of n_jobs
     seeds = [int(np.random.SeedSequence([base_seed, i]).generate_state(1)[0])
              for i in range(n_samples)]
+    bands = params["bands"]
+    if bands != "i":
+        # everything the other bands need comes from a child generator of its own, so
+        # that the draws of the i-band truth, images and votes stay those of bands="i"
+        colour_rng = np.random.default_rng(
+            np.random.SeedSequence(base_seed, spawn_key=(1,)))
+        add_band_fluxes(truth, bands, colour_rng)
     records = truth.to_dict("records")
     options = {
         "image_size": params["image_size"], "pixel_scale": params["pixel_scale"],
-        "psf_fwhm": params["psf_fwhm"], "sky_noise": params["sky_noise"],
-        "noise": params["noise"],
+        "psf_fwhm": params["psf"], "sky_noise": params["sky"],
+        "noise": params["noise"], "bands": bands,
     }
     n_workers = min(effective_n_jobs(n_jobs), n_samples)
     n_chunks = min(n_samples, max(n_workers * 8, 1) if n_workers > 1 else
@@ -606,8 +809,8 @@ def _simulate(n_samples, random_state, n_jobs, verbose, params):
     truth["petro_r50"] = radii[:, 0]
     truth["petro_r90"] = radii[:, 1]
     votes = simulate_votes(truth, rng, n_volunteers=params["n_volunteers"],
-                           psf_fwhm=params["psf_fwhm"])
-    keep = [c for c in truth.columns if c not in _INTERNAL
+                           psf_fwhm=params["psf"]["i"])
+    keep = [c for c in truth.columns if c not in _INTERNAL and "__" not in c
             and not (c.startswith("partner_") and c not in (
                 "partner_class", "partner_log_stellar_mass",
                 "partner_separation_arcsec", "partner_x", "partner_y"))]
