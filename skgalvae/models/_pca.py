@@ -291,9 +291,9 @@ default="auto"
 
         Returns
         -------
-        images : ndarray of shape (n_components_, h, w) or (n_components_, bands, h, w)
-            One image per component; ``(n_components_, bands, h, w)`` for multi-band
-            images (``image_shape_ = (bands, h, w)``).
+        images : ndarray of shape (k, h, w) or (k, bands, h, w)
+            One image per component (``k = n_components_``); ``(k, bands, h, w)`` for
+            multi-band images (``image_shape_ = (bands, h, w)``).
 
         Examples
         --------

@@ -51,10 +51,10 @@ def latent_traversal(model, dims=None, values=None, base=None):
 
     Returns
     -------
-    images : ndarray of shape (n_dims, n_values, *model.image_shape_)
-        ``(n_dims, n_values, height, width)`` for one band, ``(n_dims, n_values,
-        bands, height, width)`` for multi-band models; ``images.reshape(-1,
-        model.n_features_in_)`` gives the flat rows of ``model.inverse_transform``.
+    images : ndarray of shape (n_dims, n_values, h, w) or (n_dims, n_values, bands, h, w)
+        The decoded images, of the model's ``image_shape_`` (one band or ``bands``);
+        ``images.reshape(-1, model.n_features_in_)`` gives the flat rows of
+        ``model.inverse_transform``.
 
     Examples
     --------
