@@ -8,11 +8,13 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import pytest
+from astropy.visualization import ManualInterval, make_lupton_rgb
 from matplotlib.collections import PathCollection, PolyCollection
-from matplotlib.colors import to_hex
+from matplotlib.colors import Normalize, to_hex
 from matplotlib.container import BarContainer
 from matplotlib.contour import ContourSet
 from scipy.stats import binned_statistic_2d
+from sklearn.utils._param_validation import InvalidParameterError
 
 import skgalvae.plotting
 from skgalvae.plotting import (
@@ -29,6 +31,7 @@ from skgalvae.plotting import (
     plot_reconstructions,
     plot_training_curves,
 )
+from skgalvae.plotting._base import display_plane, to_display
 
 matplotlib.use("Agg")
 
@@ -104,7 +107,7 @@ def test_plot_images_bad_array():
     with pytest.raises(ValueError, match="images"):
         plot_images(np.zeros(10))
     with pytest.raises(ValueError, match="images"):
-        plot_images(np.zeros((2, 3, 8, 8)))
+        plot_images(np.zeros((2, 3, 4, 8, 8)))
 
 
 def test_plot_raw_vs_scaled_rows(rng):
@@ -186,7 +189,7 @@ def test_plot_latent_traversal_flat_and_dims(rng):
     ("grid_shape", "kwargs", "match"),
     [
         ((16, 16), {}, "grid"),
-        ((2, 3, 4, 16, 16), {}, "grid"),
+        ((2, 3, 4, 5, 16, 16), {}, "grid"),
         ((2, 0, 16, 16), {}, "grid"),
         ((2, 3, 16, 16), {"values": [0, 1]}, "values"),
         ((2, 3, 16, 16), {"dims": [0]}, "dims"),
@@ -534,3 +537,118 @@ def test_plotting_imports_stay_in_their_layer():
                 continue
             for name in names:
                 assert not name.startswith(forbidden), f"{path.name} imports {name}"
+
+
+# --- multi-band images: colour composites ---------------------------------------------
+@pytest.fixture
+def gri(rng):
+    """Five g, r, i cubes (5, 3, 16, 16): a red centre in a bluer disc."""
+    yy, xx = np.mgrid[:16, :16] - 7.5
+    bulge, disc = np.exp(-(xx**2 + yy**2) / 4), np.exp(-np.hypot(xx, yy) / 4)
+    colours = [(0.3, 0.7, 1.0), (1.0, 0.9, 0.8)]  # bulge, disc in g, r, i
+    cube = np.stack([colours[0][b] * bulge + colours[1][b] * disc for b in range(3)])
+    return (cube + rng.normal(0, 0.01, (5, 3, 16, 16))).astype(np.float32)
+
+
+def _shown(ax):
+    (artist,) = ax.get_images()
+    return np.asarray(artist.get_array())
+
+
+def test_to_display_three_bands_is_lupton_rgb_g_blue_r_green_i_red(gri):
+    image = gri[0].astype(np.float64)
+    rgb, kwargs = to_display(image, Normalize(0.0, 2.0), rgb_stretch=0.5, rgb_Q=8)
+    assert rgb.shape == (16, 16, 3) and rgb.dtype == np.uint8 and kwargs == {}
+    expected = make_lupton_rgb(image[2], image[1], image[0],
+                               interval=ManualInterval(vmin=0.0, vmax=None), stretch=0.5,
+                               Q=8)
+    np.testing.assert_array_equal(rgb, expected)
+    # one band at a time: g alone is blue, r alone green, i alone red
+    for band, channel in [(0, 2), (1, 1), (2, 0)]:
+        alone = np.zeros((3, 4, 4))
+        alone[band] = 1.0
+        pixels = to_display(alone, Normalize(0.0, 1.0))[0].reshape(-1, 3)
+        assert (pixels[:, channel] > 0).all()
+        assert (np.delete(pixels, channel, axis=1) == 0).all()
+    # the default stretch maps the top of the limits to white, the bottom to black
+    flat = np.stack([np.full((2, 2), v) for v in (1.0, 1.0, 1.0)])
+    assert (to_display(flat, Normalize(0.0, 1.0))[0] == 255).all()
+    assert (to_display(flat, Normalize(1.0, 3.0))[0] == 0).all()
+    assert (to_display(0.5 * flat, Normalize(0.0, 1.0), rgb_Q=0)[0] == 127).all()
+
+
+def test_to_display_one_band_is_greyscale_as_before(rng):
+    image, norm = rng.random((8, 8)), Normalize(0.2, 0.8)
+    pixels, kwargs = to_display(image, norm, cmap="magma")
+    assert pixels is image and kwargs == {"cmap": "magma", "norm": norm}
+    np.testing.assert_array_equal(display_plane(image), image)
+
+
+def test_to_display_two_and_many_bands(rng):
+    two = rng.random((2, 6, 6))
+    rgb, _ = to_display(two, Normalize(0.0, 1.0), rgb_stretch=0.3, rgb_Q=8)
+    expected = make_lupton_rgb(two[1], two.mean(0), two[0],
+                               interval=ManualInterval(vmin=0.0, vmax=None), stretch=0.3,
+                               Q=8)
+    np.testing.assert_array_equal(rgb, expected)  # bluer band blue, redder red
+    five = rng.random((5, 6, 6))  # u, g, r, i, z: the reddest band, in greyscale
+    pixels, kwargs = to_display(five, Normalize(0.0, 1.0))
+    np.testing.assert_array_equal(pixels, five[-1])
+    assert kwargs["cmap"] == "gray"
+    np.testing.assert_array_equal(display_plane(five), five[-1])
+    np.testing.assert_allclose(display_plane(two), two.mean(0))
+    nan = np.full((3, 2, 2), np.nan)
+    assert (to_display(nan, Normalize(0.0, 1.0))[0] == 0).all()  # NaN: black
+
+
+def test_image_plots_draw_colour_composites_of_gri(gri):
+    flat = gri.reshape(5, -1)
+    figures = {
+        "images": plot_images(gri, ncols=5),
+        "flat": plot_images(flat, image_shape=(3, 16, 16), ncols=5),
+        "raw_vs_scaled": plot_raw_vs_scaled(gri, np.log1p(gri), n=5),
+        "reconstructions": plot_reconstructions(gri, gri, n=5, show_residuals=True),
+        "eigengalaxies": plot_eigengalaxies(gri - gri.mean(0)),
+        "traversal": plot_latent_traversal(gri.reshape(1, 5, 3, 16, 16)),
+        "traversal_flat": plot_latent_traversal(flat.reshape(1, 5, -1),
+                                                image_shape=(3, 16, 16)),
+    }
+    for name, fig in figures.items():
+        for ax in fig.axes:
+            assert _shown(ax).shape == (16, 16, 3), name
+    np.testing.assert_array_equal(_shown(figures["images"].axes[2]),
+                                  _shown(figures["flat"].axes[2]))
+    rec = figures["reconstructions"]
+    np.testing.assert_array_equal(_shown(rec.axes[1]), _shown(rec.axes[6]))  # shared
+    assert (_shown(rec.axes[11]) == 127).all()  # zero residual: mid-grey
+    # a red centre in a bluer disc: the centre is redder than the outskirts
+    rgb = _shown(figures["images"].axes[0]).astype(float)
+    centre, edge = rgb[7:9, 7:9].mean((0, 1)), rgb[7, 12:14].mean(0)
+    assert centre[0] / centre[2] > edge[0] / edge[2]
+
+
+def test_traversal_of_gri_shares_one_scale(gri):
+    grid = np.stack([gri, 0.5 * gri])  # the second row is half as bright
+    fig = plot_latent_traversal(grid, rgb_Q=0)
+    bright, faint = _shown(fig.axes[0]).astype(int), _shown(fig.axes[5]).astype(int)
+    assert faint.sum() < 0.6 * bright.sum()
+
+
+def test_one_band_cube_is_greyscale_as_before(rng):
+    images = rng.random((3, 16, 16))
+    for data in (images, images[:, None]):
+        fig = plot_images(data, ncols=3)
+        for ax, image in zip(fig.axes, images):
+            np.testing.assert_array_equal(_shown(ax), image)
+            assert ax.get_images()[0].get_cmap().name == "gray"
+
+
+@pytest.mark.parametrize("func", [plot_images, plot_reconstructions, plot_eigengalaxies,
+                                  plot_raw_vs_scaled, plot_latent_traversal])
+def test_rgb_parameters_are_validated(func, gri):
+    args = {plot_reconstructions: (gri, gri), plot_raw_vs_scaled: (gri, gri),
+            plot_latent_traversal: (gri[None],)}.get(func, (gri,))
+    with pytest.raises(InvalidParameterError, match="rgb_Q"):
+        func(*args, rgb_Q=-1.0)
+    with pytest.raises(InvalidParameterError, match="rgb_stretch"):
+        func(*args, rgb_stretch=0.0)

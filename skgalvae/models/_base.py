@@ -27,7 +27,7 @@ from skorch.dataset import Dataset, unpack_data
 from skorch.helper import predefined_split
 from skorch.utils import is_dataset
 
-from ..utils._images import validate_images
+from ..utils._images import n_channels, spatial_shape, validate_images
 from ._checkpoint import (
     EpochCheckpoint,
     RestoreState,
@@ -394,7 +394,7 @@ class BaseLatentModel(MeanLikelihoodScoreMixin, ClassNamePrefixFeaturesOutMixin,
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, h*w), (n, h, w) or (n, 1, h, w)
+        X : array-like of shape (n_samples, n_pixels), (n, h, w) or (n, c, h, w)
             Images, ideally scaled to [0, 1] (e.g. by
             :class:`~skgalvae.preprocessing.LogScaler`); required for ``loss="bce"``.
             In-memory input (arrays, lists, DataFrames) is validated in full and copied
@@ -470,7 +470,7 @@ class BaseLatentModel(MeanLikelihoodScoreMixin, ClassNamePrefixFeaturesOutMixin,
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, h*w), (n, h, w) or (n, 1, h, w)
+        X : array-like of shape (n_samples, n_pixels), (n, h, w) or (n, c, h, w)
             A block of images, of the shape of the first call's.
         y : None
             Ignored.
@@ -524,7 +524,8 @@ class BaseLatentModel(MeanLikelihoodScoreMixin, ClassNamePrefixFeaturesOutMixin,
                 torch.manual_seed(int(rng.randint(np.iinfo(np.int32).max)))
                 self.conv_ = uses_conv(self.image_shape_, tuple(self.channels))
                 self.__dict__.pop("_training_callbacks", None)
-                net = self._make_net(None, _initial_sigma(data.X_train), data.net_kwargs)
+                net = self._make_net(None, _initial_sigma(data.X_train, self.image_shape_),
+                                     data.net_kwargs)
                 net.initialize()
             else:
                 net = self.net_
@@ -606,7 +607,7 @@ class BaseLatentModel(MeanLikelihoodScoreMixin, ClassNamePrefixFeaturesOutMixin,
         if state is not None:  # resume the checkpointed training: its split and seed
             seed, train_idx, valid_idx = state["seed"], state["train_idx"], state["valid_idx"]
         self.conv_ = uses_conv(self.image_shape_, tuple(self.channels))
-        if not self.conv_ and min(self.image_shape_) >= 8:
+        if not self.conv_ and min(spatial_shape(self.image_shape_)) >= 8:
             msg = (
                 f"Images of shape {self.image_shape_} are smaller than "
                 f"2 ** len(channels) = {2 ** len(self.channels)} pixels a side: using a "
@@ -622,7 +623,8 @@ class BaseLatentModel(MeanLikelihoodScoreMixin, ClassNamePrefixFeaturesOutMixin,
         forked = [device.index or 0] if device.type == "cuda" else []
         with torch.random.fork_rng(devices=forked):
             torch.manual_seed(seed)
-            net = self._make_net(data.valid, _initial_sigma(X_train), data.net_kwargs)
+            net = self._make_net(data.valid, _initial_sigma(X_train, self.image_shape_),
+                                 data.net_kwargs)
             with _training_errors(data.scale_sample, self.lr):
                 _train(net, data.fit_X, state, self.max_epochs)
             if accelerator is not None:  # unwrapped: a plain, picklable _ELBONet
@@ -678,16 +680,22 @@ class BaseLatentModel(MeanLikelihoodScoreMixin, ClassNamePrefixFeaturesOutMixin,
             warnings.warn(msg, UndertrainedWarning, stacklevel=4)
 
     def _diagnose(self, X):
-        """One pass over the training images: latent spread and KL, reconstruction MSE."""
+        """One pass over the training images: latent spread and KL, reconstruction MSE
+        (overall, and per band for calibrating a likelihood with ``c > 1`` bands)."""
         n, d = len(X), self.latent_dim_
+        bands = n_channels(self.image_shape_)
         s1, s2, kl, sq = np.zeros(d), np.zeros(d), np.zeros(d), 0.0
+        sq_bands = np.zeros(bands)
         for module, xb in self._batches(X):
             _, klb, recon, mu, _ = elbo_terms(module, xb)
             mu = mu.double()
             s1 += mu.sum(0).cpu().numpy()
             s2 += mu.pow(2).sum(0).cpu().numpy()
             kl += klb.double().sum(0).cpu().numpy()
-            sq += float((module.likelihood.mean(recon) - xb).double().pow(2).sum())
+            err = (module.likelihood.mean(recon) - xb).double().pow(2)
+            sq += float(err.sum())
+            if bands > 1:
+                sq_bands += err.reshape(len(err), bands, -1).sum((0, 2)).cpu().numpy()
         mean = s1 / n
         self.latent_std_ = np.sqrt(np.clip(s2 / n - mean**2, 0, None))
         self.kl_per_latent_ = kl / n if self._variational else np.full(d, np.nan)
@@ -695,7 +703,12 @@ class BaseLatentModel(MeanLikelihoodScoreMixin, ClassNamePrefixFeaturesOutMixin,
         self.n_active_latents_ = int(self.active_latents_.sum())
         self.reconstruction_mse_ = sq / (n * X.shape[1])
         likelihood = _bare(self.net_.module_).likelihood
-        likelihood.calibrate(self.reconstruction_mse_)
+        if bands > 1:
+            self.reconstruction_mse_per_band_ = sq_bands / (n * X.shape[1] / bands)
+            likelihood.calibrate(self.reconstruction_mse_per_band_)
+        else:
+            self.__dict__.pop("reconstruction_mse_per_band_", None)
+            likelihood.calibrate(self.reconstruction_mse_)
         self.noise_std_ = likelihood.noise_std()
 
     def _warn_inactive(self):
@@ -762,7 +775,7 @@ class BaseLatentModel(MeanLikelihoodScoreMixin, ClassNamePrefixFeaturesOutMixin,
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, h*w), (n, h, w) or (n, 1, h, w)
+        X : array-like of shape (n_samples, n_pixels), (n, h, w) or (n, c, h, w)
 
         Returns
         -------
@@ -776,7 +789,7 @@ class BaseLatentModel(MeanLikelihoodScoreMixin, ClassNamePrefixFeaturesOutMixin,
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, h*w), (n, h, w) or (n, 1, h, w)
+        X : array-like of shape (n_samples, n_pixels), (n, h, w) or (n, c, h, w)
 
         Returns
         -------
@@ -812,7 +825,7 @@ class BaseLatentModel(MeanLikelihoodScoreMixin, ClassNamePrefixFeaturesOutMixin,
 
         Returns
         -------
-        X : ndarray of shape (n_samples, h*w), float32
+        X : ndarray of shape (n_samples, n_pixels), float32
             Decoder mean (pixel probabilities for ``loss="bce"``). Reshape with
             ``X.reshape(-1, *model.image_shape_)``.
         """
@@ -824,11 +837,11 @@ class BaseLatentModel(MeanLikelihoodScoreMixin, ClassNamePrefixFeaturesOutMixin,
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, h*w), (n, h, w) or (n, 1, h, w)
+        X : array-like of shape (n_samples, n_pixels), (n, h, w) or (n, c, h, w)
 
         Returns
         -------
-        X_rec : ndarray of shape (n_samples, h*w), float32
+        X_rec : ndarray of shape (n_samples, n_pixels), float32
         """
         return self.inverse_transform(self.transform(X))
 
@@ -847,7 +860,7 @@ class BaseLatentModel(MeanLikelihoodScoreMixin, ClassNamePrefixFeaturesOutMixin,
 
         Returns
         -------
-        X : ndarray of shape (n_samples, h*w), float32
+        X : ndarray of shape (n_samples, n_pixels), float32
         """
         check_is_fitted(self)
         if not isinstance(n_samples, Integral) or isinstance(n_samples, bool) or n_samples < 1:
@@ -875,7 +888,7 @@ class BaseLatentModel(MeanLikelihoodScoreMixin, ClassNamePrefixFeaturesOutMixin,
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, h*w), (n, h, w) or (n, 1, h, w)
+        X : array-like of shape (n_samples, n_pixels), (n, h, w) or (n, c, h, w)
 
         Returns
         -------
@@ -957,13 +970,22 @@ def _train(net, data, state, max_epochs):
     net.partial_fit(data, None, epochs=remaining_epochs(net, max_epochs))
 
 
-def _initial_sigma(X, max_rows=2000):
+def _initial_sigma(X, image_shape=None, max_rows=2000):
     """Starting noise level of a learned Gaussian: the pixel spread about the mean image.
 
     That is the error of a decoder that knows nothing, so the likelihood starts
-    calibrated to the worst reconstruction and tightens as the decoder learns.
+    calibrated to the worst reconstruction and tightens as the decoder learns. A float
+    for one band; for ``c > 1`` bands (``image_shape = (c, h, w)``) one value per band,
+    each band's own spread.
     """
     rows = X[:: max(1, len(X) // max_rows)].astype(np.float64)
+    bands = 1 if image_shape is None else n_channels(image_shape)
+    if bands > 1:
+        if len(rows) <= 1:
+            return np.full(bands, 0.1)
+        sq = ((rows - rows.mean(0)) ** 2).reshape(len(rows), bands, -1)
+        spread = np.sqrt(sq.mean((0, 2)))
+        return np.where(np.isfinite(spread), np.clip(spread, 1e-3, 1.0), 0.1)
     spread = float(np.sqrt(np.mean((rows - rows.mean(0)) ** 2))) if len(rows) > 1 else 0.1
     return float(np.clip(spread, 1e-3, 1.0)) if np.isfinite(spread) else 0.1
 

@@ -110,7 +110,7 @@ def dask_transform(model, X, *, method="transform", out=None, overwrite=False,
         scikit-learn transformer or a :class:`~sklearn.pipeline.Pipeline` ending in one.
         A model trained on a GPU is unpickled on the CPU by workers without CUDA.
     X : dask array, zarr array, memmap, h5py dataset or array-like
-        Images of shape ``(n_samples, h*w)``, ``(n, h, w)`` or ``(n, 1, h, w)`` (whatever
+        Images of shape ``(n_samples, n_pixels)``, ``(n, h, w)`` or ``(n, c, h, w)`` (whatever
         ``model`` accepts). A dask array keeps its row chunks (any chunking of the other
         axes is rechunked to whole rows); any other input is wrapped with
         :func:`dask.array.from_array`, in chunks of the store's chunk length along the

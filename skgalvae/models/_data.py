@@ -2,7 +2,8 @@
 
 The latent models take memory-mapped ``.npy`` files (:class:`numpy.memmap`,
 ``np.load(..., mmap_mode="r")``), zarr arrays and h5py datasets as they are, of shape
-``(n, h*w)``, ``(n, h, w)`` or ``(n, 1, h, w)`` and any float or integer dtype:
+``(n, n_pixels)``, ``(n, h, w)`` or ``(n, c, h, w)`` (``c`` bands, e.g. g, r, i; one band
+as ``(n, 1, h, w)``) and any float or integer dtype:
 
 - :func:`validate_lazy_images` checks them without reading them (shape, dtype, the image
   shape) and reads only a sample of rows to look for NaN or infinity;
@@ -217,7 +218,8 @@ def validate_lazy_images(estimator, X, *, reset):
     ----------
     estimator : estimator instance
     X : numpy.memmap, zarr.Array or h5py.Dataset
-        Of shape ``(n, h*w)``, ``(n, h, w)`` or ``(n, 1, h, w)``.
+        Of shape ``(n, n_pixels)``, ``(n, h, w)`` or ``(n, c, h, w)`` (``c`` bands; the
+        image shape rules of :func:`~skgalvae.utils._images.validate_images`).
     reset : bool
         Whether this is :meth:`fit` (set the fitted attributes) or a later call.
 
@@ -260,8 +262,8 @@ def validate_lazy_images(estimator, X, *, reset):
     if len(X.shape) < 2:
         msg = (
             f"Expected 2D array, got {len(X.shape)}D {type(X).__name__} of shape "
-            f"{tuple(X.shape)} instead: images must have shape (n, h*w), (n, h, w) or "
-            f"(n, 1, h, w)."
+            f"{tuple(X.shape)} instead: images must have shape (n, n_pixels), (n, h, w) "
+            f"or (n, bands, h, w)."
         )
         raise ValueError(msg)
     # the image-shape rules of validate_images, on a zero-byte stand-in of X's shape

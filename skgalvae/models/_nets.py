@@ -1,8 +1,12 @@
 """The torch modules behind the latent models: encoders, decoders and the loss.
 
 Plain :class:`torch.nn.Module` classes with no training logic (skorch trains them, see
-``_base.py``). The network takes flat rows ``(batch, h*w)`` and returns flat
-reconstructions, so it never needs to know how the Pipeline stores images.
+``_base.py``). The network takes flat rows ``(batch, c*h*w)`` and returns flat
+reconstructions, so it never needs to know how the Pipeline stores images. The bands
+(``image_shape = (c, h, w)``, band-major rows) are the input channels of the first
+convolution and the output channels of the last transposed one; one band
+(``image_shape = (h, w)``) is one channel, the very network of before multi-band support
+(same layers, same parameters, same initialisation under the same seed).
 
 Two bodies share one interface:
 
@@ -22,12 +26,14 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
+from ..utils._images import n_channels, normalise_shape, spatial_shape
 from ._likelihoods import make_likelihood
 
 
 def uses_conv(image_shape, channels):
-    """Whether images of ``image_shape`` are large enough for the convolutional body."""
-    return min(image_shape) >= 2 ** len(channels)
+    """Whether images of ``image_shape`` (``(h, w)`` or ``(c, h, w)``) are large enough
+    for the convolutional body: ``min(h, w) >= 2 ** len(channels)``."""
+    return min(spatial_shape(image_shape)) >= 2 ** len(channels)
 
 
 def _conv_out(size, kernel_size, n_layers):
@@ -38,13 +44,19 @@ def _conv_out(size, kernel_size, n_layers):
 
 
 class ConvEncoder(nn.Module):
-    """Stride-2 convolutions, then a dense layer to ``hidden_dim`` features."""
+    """Stride-2 convolutions, then a dense layer to ``hidden_dim`` features.
+
+    ``image_shape`` is ``(h, w)`` (one input channel) or ``(c, h, w)`` (``c`` input
+    channels, one per band).
+    """
 
     def __init__(self, image_shape, channels, kernel_size, hidden_dim):
         super().__init__()
-        self.image_shape = tuple(image_shape)
+        image_shape = normalise_shape(image_shape)
+        self.n_bands = n_channels(image_shape)
+        self.image_shape = spatial_shape(image_shape)
         pad = (kernel_size - 1) // 2
-        layers, c_in = [], 1
+        layers, c_in = [], self.n_bands
         for c_out in channels:
             layers += [nn.Conv2d(c_in, c_out, kernel_size, stride=2, padding=pad),
                        nn.LeakyReLU(0.1)]
@@ -56,23 +68,26 @@ class ConvEncoder(nn.Module):
                                                            hidden_dim), nn.LeakyReLU(0.1))
 
     def forward(self, x):
-        return self.dense(self.conv(x.view(-1, 1, *self.image_shape)))
+        return self.dense(self.conv(x.view(-1, self.n_bands, *self.image_shape)))
 
 
 class ConvDecoder(nn.Module):
-    """Mirror of :class:`ConvEncoder`, cropped (or resized) to the exact image shape."""
+    """Mirror of :class:`ConvEncoder`, cropped (or resized) to the exact image shape,
+    with one output channel per band."""
 
     def __init__(self, image_shape, channels, kernel_size, hidden_dim, latent_dim,
                  in_shape):
         super().__init__()
-        self.image_shape = tuple(image_shape)
+        image_shape = normalise_shape(image_shape)
+        self.n_bands = n_channels(image_shape)
+        self.image_shape = spatial_shape(image_shape)
         self.in_shape = tuple(in_shape)
         pad = (kernel_size - 1) // 2
         out_pad = 2 - kernel_size + 2 * pad  # makes each layer double the size exactly
         self.dense = nn.Sequential(nn.Linear(latent_dim, hidden_dim), nn.LeakyReLU(0.1),
                                    nn.Linear(hidden_dim, math.prod(in_shape)),
                                    nn.LeakyReLU(0.1))
-        chans = [*reversed(channels), 1]
+        chans = [*reversed(channels), self.n_bands]
         layers = []
         for i, (c_in, c_out) in enumerate(zip(chans[:-1], chans[1:])):
             layers.append(nn.ConvTranspose2d(c_in, c_out, kernel_size, stride=2,
@@ -104,7 +119,9 @@ class LatentNet(nn.Module):
     Parameters
     ----------
     image_shape : tuple of int
-        ``(height, width)`` of the images (flat rows of ``height * width`` pixels).
+        ``(height, width)`` of one-band images (flat rows of ``height * width``
+        pixels) or ``(bands, height, width)`` (band-major rows of
+        ``bands * height * width`` pixels, one input and output channel per band).
     latent_dim : int
     channels : tuple of int
         Channels of the stride-2 convolutions, outermost first.
@@ -129,7 +146,7 @@ class LatentNet(nn.Module):
                  kernel_size=3, hidden_dim=256, variational=True, likelihood="analytic",
                  init_sigma=0.1):
         super().__init__()
-        self.image_shape = tuple(int(s) for s in image_shape)
+        self.image_shape = normalise_shape(image_shape)
         self.variational = variational
         n_pixels = math.prod(self.image_shape)
         if uses_conv(self.image_shape, channels):
@@ -142,7 +159,8 @@ class LatentNet(nn.Module):
                                          nn.LeakyReLU(0.1), nn.Linear(hidden_dim, n_pixels))
         self.mu = nn.Linear(hidden_dim, latent_dim)
         self.logvar = nn.Linear(hidden_dim, latent_dim) if variational else None
-        self.likelihood = make_likelihood(likelihood, n_pixels, init_sigma=init_sigma)
+        self.likelihood = make_likelihood(likelihood, n_pixels, init_sigma=init_sigma,
+                                          n_bands=n_channels(self.image_shape))
 
     def encode(self, x):
         """Posterior mean and log-variance (zeros for an autoencoder)."""
@@ -152,7 +170,7 @@ class LatentNet(nn.Module):
         return mu, logvar
 
     def decode(self, z):
-        """Decoder output (logits or Gaussian mean), flat ``(batch, h*w)``."""
+        """Decoder output (logits or Gaussian mean), flat ``(batch, c*h*w)``."""
         return self.decoder(z)
 
     def forward(self, x):

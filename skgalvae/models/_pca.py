@@ -55,8 +55,9 @@ default="auto"
     random_state : int, RandomState instance or None, default=None
         For the randomized and arpack solvers, and :meth:`sample`'s default.
     image_shape : tuple of int or None, default=None
-        ``(height, width)`` of flat input rows; inferred from 3-D input or for square
-        images.
+        ``(height, width)`` of flat one-band rows or ``(bands, height, width)`` of flat
+        multi-band rows (band-major); inferred from 3-D input ``(n, h, w)`` (one band),
+        4-D input ``(n, bands, h, w)`` or for square one-band images.
 
     Attributes
     ----------
@@ -67,7 +68,7 @@ default="auto"
     explained_variance_ratio_ : ndarray of shape (n_components_,)
     singular_values_ : ndarray of shape (n_components_,)
     mean_ : ndarray of shape (n_features,)
-    mean_image_ : ndarray of shape (height, width)
+    mean_image_ : ndarray of shape (height, width) or (bands, height, width)
     n_components_ : int
     noise_variance_ : float
         Probabilistic PCA's isotropic noise variance.
@@ -82,6 +83,13 @@ default="auto"
 
     Notes
     -----
+    Multi-band images (``image_shape_ = (bands, h, w)``) are flattened band by band
+    into rows of ``bands * h * w`` pixels: each component spans all bands, so it
+    carries colour gradients (a blue disc around a red bulge) as well as shape, and
+    :meth:`components_as_images` returns ``(k, bands, h, w)``. The bands are not
+    rescaled: scale them first (:class:`~skgalvae.preprocessing.LogScaler`) if one band
+    should not dominate the variance.
+
     A variance threshold (float ``n_components``) makes :class:`~sklearn.decomposition.PCA`
     compute the full SVD, whose cost grows with the square of the number of images. For
     large sets, choose the number on a subsample and pass it as an int (the randomized
@@ -166,7 +174,7 @@ default="auto"
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, h*w), (n, h, w) or (n, 1, h, w)
+        X : array-like of shape (n_samples, n_pixels), (n, h, w) or (n, c, h, w)
         y : None
             Ignored.
 
@@ -186,7 +194,7 @@ default="auto"
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, h*w), (n, h, w) or (n, 1, h, w)
+        X : array-like of shape (n_samples, n_pixels), (n, h, w) or (n, c, h, w)
         y : None
             Ignored.
 
@@ -210,7 +218,7 @@ default="auto"
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, h*w), (n, h, w) or (n, 1, h, w)
+        X : array-like of shape (n_samples, n_pixels), (n, h, w) or (n, c, h, w)
 
         Returns
         -------
@@ -227,7 +235,7 @@ default="auto"
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, h*w), (n, h, w) or (n, 1, h, w)
+        X : array-like of shape (n_samples, n_pixels), (n, h, w) or (n, c, h, w)
 
         Returns
         -------
@@ -247,7 +255,7 @@ default="auto"
 
         Returns
         -------
-        X : ndarray of shape (n_samples, h*w)
+        X : ndarray of shape (n_samples, n_pixels)
         """
         check_is_fitted(self)
         Z = np.asarray(Z)
@@ -270,16 +278,32 @@ default="auto"
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, h*w), (n, h, w) or (n, 1, h, w)
+        X : array-like of shape (n_samples, n_pixels), (n, h, w) or (n, c, h, w)
 
         Returns
         -------
-        X_rec : ndarray of shape (n_samples, h*w)
+        X_rec : ndarray of shape (n_samples, n_pixels)
         """
         return self.inverse_transform(self.transform(X))
 
     def components_as_images(self):
-        """The eigengalaxies: ``components_`` reshaped to ``(n_components_, h, w)``."""
+        """The eigengalaxies: ``components_`` reshaped to images.
+
+        Returns
+        -------
+        images : ndarray of shape (k, h, w) or (k, bands, h, w)
+            One image per component (``k = n_components_``); ``(k, bands, h, w)`` for
+            multi-band images (``image_shape_ = (bands, h, w)``).
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from skgalvae.models import EigengalaxyPCA
+        >>> X = np.random.default_rng(0).random((20, 3, 8, 8))  # g, r, i
+        >>> pca = EigengalaxyPCA(n_components=4).fit(X)
+        >>> pca.components_as_images().shape, pca.inverse_transform(pca.transform(X)).shape
+        ((4, 3, 8, 8), (20, 192))
+        """
         check_is_fitted(self)
         return self.components_.reshape(-1, *self.image_shape_)
 
@@ -295,7 +319,7 @@ default="auto"
 
         Returns
         -------
-        X : ndarray of shape (n_samples, h*w)
+        X : ndarray of shape (n_samples, n_pixels)
         """
         check_is_fitted(self)
         rng = check_random_state(random_state)
@@ -317,7 +341,7 @@ default="auto"
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, h*w), (n, h, w) or (n, 1, h, w)
+        X : array-like of shape (n_samples, n_pixels), (n, h, w) or (n, c, h, w)
 
         Returns
         -------

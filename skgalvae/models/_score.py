@@ -15,7 +15,7 @@ class MeanLikelihoodScoreMixin:
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, h*w), (n, h, w) or (n, 1, h, w)
+        X : array-like of shape (n_samples, n_pixels), (n, h, w) or (n, c, h, w)
         y : None
             Ignored.
 

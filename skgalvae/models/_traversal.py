@@ -51,7 +51,10 @@ def latent_traversal(model, dims=None, values=None, base=None):
 
     Returns
     -------
-    images : ndarray of shape (n_dims, n_values, height, width)
+    images : ndarray of shape (n_dims, n_values, h, w) or (n_dims, n_values, bands, h, w)
+        The decoded images, of the model's ``image_shape_`` (one band or ``bands``);
+        ``images.reshape(-1, model.n_features_in_)`` gives the flat rows of
+        ``model.inverse_transform``.
 
     Examples
     --------
@@ -61,6 +64,9 @@ def latent_traversal(model, dims=None, values=None, base=None):
     >>> pca = EigengalaxyPCA(n_components=3).fit(X)
     >>> latent_traversal(pca, dims=[0, 1], values=[-1, 0, 1]).shape
     (2, 3, 8, 8)
+    >>> gri = EigengalaxyPCA(n_components=3).fit(np.random.default_rng(0).random((30, 3, 8, 8)))
+    >>> latent_traversal(gri, dims=[0], values=[-1, 0, 1]).shape
+    (1, 3, 3, 8, 8)
     """
     check_is_fitted(model)
     latent_dim = _latent_dim(model)
@@ -123,7 +129,8 @@ def traversal_effect(model, values=None, base=None):
     effect : pandas.DataFrame
         One row per latent (named by ``model.get_feature_names_out()``), columns
         ``effect`` (mean absolute pixel change, in the images' units) and
-        ``relative`` (``effect`` over the largest latent's).
+        ``relative`` (``effect`` over the largest latent's). For multi-band models the
+        mean is over the pixels of every band.
 
     Examples
     --------

@@ -75,8 +75,12 @@ _PARAMS_DOC = """
         Extra skorch callbacks (instances or ``(name, callback)`` pairs), copied at
         each fit.
     image_shape : tuple of int or None, default=None
-        ``(height, width)`` of flat input rows; inferred from 3-D input or for square
-        images.
+        ``(height, width)`` of flat one-band rows, or ``(bands, height, width)`` of
+        flat multi-band rows (band-major: ``row.reshape(bands, height, width)[k]`` is
+        band ``k``); inferred from 3-D input ``(n, h, w)`` (one band), 4-D input
+        ``(n, bands, h, w)`` or for square one-band images. Each band is an input
+        channel of the first convolution and an output channel of the decoder; one band
+        is exactly the network of before multi-band support.
     num_workers : int, default=0
         Worker processes of the torch ``DataLoader`` that reads on-disk input
         (memory-mapped ``.npy``, zarr, HDF5) during training; 0 reads in the main
@@ -127,11 +131,17 @@ _ATTRS_DOC = """
         :meth:`get_feature_names_out` and traversals use).
     likelihood_ : str
         The ``loss`` the network was trained with.
-    noise_std_ : float, ndarray of shape (h*w,) or None
-        Fitted decoder noise standard deviation of a Gaussian likelihood (per pixel
-        for ``"gaussian_pixel"``; ``sqrt(1/2)`` for ``"mse"``); None for ``"bce"``.
+    noise_std_ : float, ndarray of shape (bands,), ndarray of shape (n_pixels,) or None
+        Fitted decoder noise standard deviation of a Gaussian likelihood: one value
+        for one band; one per band for ``"analytic"`` and ``"gaussian"`` on
+        ``bands > 1`` images (estimated per band, see :ref:`likelihoods`); one per pixel
+        for ``"gaussian_pixel"``; ``sqrt(1/2)`` for ``"mse"``; None for ``"bce"``.
     reconstruction_mse_ : float
-        Mean squared error per pixel of the reconstructions of the training images.
+        Mean squared error per pixel (all bands) of the reconstructions of the training
+        images.
+    reconstruction_mse_per_band_ : ndarray of shape (bands,)
+        The same per band (only for ``bands > 1`` images); an ``"analytic"``
+        likelihood is calibrated to it.
     latent_std_ : ndarray of shape (latent_dim_,)
         Standard deviation of each latent's posterior mean across the training images.
     kl_per_latent_ : ndarray of shape (latent_dim_,)

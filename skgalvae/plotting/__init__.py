@@ -1,14 +1,20 @@
 """Matplotlib figures of the study, from arrays and tables (layer 4).
 
-Every function takes plain inputs -- images ``(n, h*w)`` / ``(n, h, w)``, latents
-``(n, latent_dim)``, class labels, :class:`pandas.DataFrame` tables and histories -- so
-it works with any model, and never imports torch.
+Every function takes plain inputs -- images ``(n, n_pixels)`` / ``(n, h, w)`` /
+``(n, bands, h, w)``, latents ``(n, latent_dim)``, class labels,
+:class:`pandas.DataFrame` tables and histories -- so it works with any model, and never
+imports torch.
 
 Conventions:
 
 - Single-panel functions take ``ax=None`` and multi-panel ones ``fig=None`` (an empty
   Figure or SubFigure); when None a new figure is made. All return the (sub)figure they
   drew in; ``fig.axes`` gives the panels.
+- Images are one band ``(n, h, w)`` (greyscale, ``cmap``) or several ``(n, bands, h, w)``
+  in wavelength order: three bands (g, r, i) are Lupton et al. (2004) colour composites
+  (:func:`astropy.visualization.make_lupton_rgb`; g -> blue, r -> green, i -> red;
+  ``rgb_stretch`` and ``rgb_Q`` set the stretch), two bands a composite with their mean
+  as green, more bands the reddest band in greyscale.
 - Images are drawn with ``origin="lower"`` (FITS convention); latent axes are labelled
   "Feat. 1", "Feat. 2", ... (0-based ``dims`` plus one), as in the seed study.
 - Morphological classes have fixed, colour-blind-safe colours: :data:`CLASS_COLORS`.

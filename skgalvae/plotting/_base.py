@@ -1,13 +1,16 @@
-"""Helpers shared by the plotting functions: figures, axes, labels, colours, inputs."""
+"""Helpers shared by the plotting functions: figures, axes, labels, colours, inputs, and
+the one conversion of an image (one band or several) into what ``imshow`` draws
+(:func:`to_display`)."""
 
 import math
+from numbers import Real
 
 import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.colors import Colormap
 from matplotlib.figure import Figure, SubFigure
-from sklearn.utils._param_validation import HasMethods, StrOptions
+from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 
 from ..utils._images import as_images, flat_image_stack
 
@@ -66,8 +69,18 @@ FIG_CONSTRAINT = [Figure, SubFigure, None]
 CMAP_CONSTRAINT = [str, Colormap]
 #: ``origin`` of :meth:`matplotlib.axes.Axes.imshow`.
 ORIGIN_CONSTRAINT = [StrOptions({"lower", "upper"})]
-#: ``image_shape``: ``(height, width)`` of flat image rows.
+#: ``image_shape``: ``(height, width)`` or ``(bands, height, width)`` of flat image rows.
 IMAGE_SHAPE_CONSTRAINT = ["array-like", None]
+#: ``rgb_stretch`` of colour composites: Lupton's linear stretch, or None (automatic).
+RGB_STRETCH_CONSTRAINT = [Interval(Real, 0, None, closed="neither"), None]
+#: ``rgb_Q`` of colour composites: the asinh softening (0: linear).
+RGB_Q_CONSTRAINT = [Interval(Real, 0, None, closed="left")]
+
+#: Default asinh softening ``Q`` of colour composites (Lupton et al. 2004). With white
+#: pinned at the top of the display limits, ``Q = 2`` puts 10% brightness at 1/18 of
+#: them: a mild asinh for images already scaled (LogScaler), where astropy's ``Q = 8``
+#: (10% brightness at 1/950 of the limits) turns the sky noise into coloured speckle.
+LUPTON_Q = 2.0
 
 
 def feature_label(index):
@@ -123,14 +136,129 @@ def ordered_classes(labels):
 
 
 def check_images(images, image_shape=None, *, name="images"):
-    """Return ``images`` as a float array ``(n, h, w)``.
+    """Return ``images`` as a float array ``(n, h, w)`` (one band) or ``(n, c, h, w)``.
 
-    Accepts ``(n, h*w)`` (with ``image_shape`` or square images), ``(n, h, w)`` and
-    ``(n, 1, h, w)``; a single 2-D image needs ``image_shape`` to be read as flat rows,
-    otherwise it is read as rows.
+    Accepts ``(n, n_pixels)`` (with ``image_shape`` -- ``(h, w)`` or ``(c, h, w)`` -- or
+    square one-band images), ``(n, h, w)`` and ``(n, c, h, w)``; a single 2-D image
+    needs ``image_shape`` to be read as flat rows, otherwise it is read as rows.
     """
     flat, shape = flat_image_stack(images, image_shape, name=name)
     return as_images(flat, shape)
+
+
+# ------------------------------------------------------------------ image -> display
+def display_plane(image):
+    """The 2-D plane whose values set an image's display limits.
+
+    The image itself for one band ``(h, w)``; for two or three bands ``(c, h, w)`` the
+    band mean, which is the intensity ``I`` that the Lupton et al. (2004) colour
+    composite stretches; for more than three bands the reference band that
+    :func:`to_display` shows (the last, reddest one).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> display_plane(np.stack([np.zeros((2, 2)), np.ones((2, 2)), 2 * np.ones((2, 2))]))
+    array([[1., 1.],
+           [1., 1.]])
+    """
+    image = np.asarray(image, dtype=float)
+    if image.ndim == 2:
+        return image
+    if image.shape[0] > 3:
+        return image[-1]
+    return image.mean(axis=0)
+
+
+def _lupton_stretch(span, Q):
+    """Lupton's ``stretch`` that maps an intensity ``span`` above the minimum to white.
+
+    astropy's :class:`~astropy.visualization.LuptonAsinhStretch` maps ``x`` to
+    ``asinh(Q x / stretch) * 0.1 / asinh(0.1 Q)``; this solves for ``y(span) = 1``
+    (with astropy's own treatment of ``Q = 0``, a linear stretch).
+    """
+    from astropy.visualization import LuptonAsinhStretch
+
+    q = LuptonAsinhStretch(stretch=1.0, Q=Q).Q  # Q = 0 becomes astropy's 0.1
+    return span * q / math.sinh(math.asinh(0.1 * q) / 0.1)
+
+
+def to_display(image, norm, *, cmap="gray", rgb_stretch=None, rgb_Q=LUPTON_Q):
+    """What ``imshow`` draws for one image: ``(pixels, imshow keyword arguments)``.
+
+    The one place where images become pictures, shared by every image plot:
+
+    - **one band** ``(h, w)``: the image itself in greyscale, ``cmap`` and ``norm``
+      unchanged (exactly as before multi-band support);
+    - **three bands** ``(3, h, w)`` in wavelength order (``bands="gri"``: g, r, i): a
+      colour composite by :func:`astropy.visualization.make_lupton_rgb` (Lupton et al.
+      2004, PASP 116, 133), band 0 (g) -> blue, band 1 (r) -> green, band 2 (i) -> red.
+      The bands share one black level, ``norm.vmin``, and one asinh stretch of their
+      mean intensity, so colours are kept whatever the brightness;
+    - **two bands**: the same composite with the bluer band blue, the redder band red
+      and their mean green;
+    - **more than three bands**: the last (reddest) band in greyscale, as one band;
+      :func:`display_plane` gives the plane the limits come from in each case.
+
+    Parameters
+    ----------
+    image : ndarray of shape (h, w) or (c, h, w)
+    norm : matplotlib.colors.Normalize
+        Display limits computed on :func:`display_plane` of the image (the caller's
+        choice: percentiles, minimum and maximum, symmetric about 0, shared by a grid).
+        A composite maps ``norm.vmin`` to black.
+    cmap : str or Colormap, default="gray"
+        Colour map of greyscale images (ignored by colour composites).
+    rgb_stretch : float or None, default=None
+        Lupton's linear ``stretch`` of a composite, in the images' units. None: the one
+        that maps the intensity ``norm.vmax`` to white (so the limits mean the same in
+        colour as in greyscale).
+    rgb_Q : float, default=2
+        Lupton's asinh softening ``Q``: 2 is a mild asinh (10% brightness at 1/18 of the
+        limits), right for scaled images; 8 (astropy's default, 10% brightness at
+        1/950) suits raw fluxes of a high dynamic range; 0 is a linear stretch.
+
+    Returns
+    -------
+    pixels : ndarray of shape (h, w), or (h, w, 3) uint8 RGB for a composite
+    kwargs : dict
+        ``{"cmap": cmap, "norm": norm}`` for greyscale, ``{}`` for a composite.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from matplotlib.colors import Normalize
+    >>> gri = np.random.default_rng(0).random((3, 8, 8))
+    >>> rgb, kwargs = to_display(gri, Normalize(0.0, 1.0))
+    >>> rgb.shape, rgb.dtype, kwargs
+    ((8, 8, 3), dtype('uint8'), {})
+    >>> grey, kwargs = to_display(gri[2], Normalize(0.0, 1.0))
+    >>> grey.shape, sorted(kwargs)
+    ((8, 8), ['cmap', 'norm'])
+    """
+    image = np.asarray(image)
+    if image.ndim == 2:
+        return image, {"cmap": cmap, "norm": norm}
+    if image.ndim != 3:
+        msg = f"An image must have shape (h, w) or (bands, h, w); got {image.shape}."
+        raise ValueError(msg)
+    n_bands = image.shape[0]
+    if n_bands == 1 or n_bands > 3:
+        return image[-1], {"cmap": cmap, "norm": norm}
+    from astropy.visualization import ManualInterval, make_lupton_rgb
+
+    vmin = float(norm.vmin) if np.isfinite(norm.vmin) else 0.0
+    vmax = float(norm.vmax) if np.isfinite(norm.vmax) else vmin + 1.0
+    cube = np.nan_to_num(image.astype(np.float64), nan=vmin, posinf=vmax, neginf=vmin)
+    blue, red = cube[0], cube[-1]
+    green = cube[1] if n_bands == 3 else 0.5 * (blue + red)
+    stretch = (_lupton_stretch(max(vmax - vmin, 1e-12), rgb_Q) if rgb_stretch is None
+               else float(rgb_stretch))
+    with np.errstate(invalid="ignore", divide="ignore"):  # black pixels: I = 0
+        rgb = make_lupton_rgb(red, green, blue,
+                              interval=ManualInterval(vmin=vmin, vmax=None),
+                              stretch=stretch, Q=rgb_Q)
+    return rgb, {}
 
 
 def check_latents(Z, dims=(0, 1), *, name="Z"):

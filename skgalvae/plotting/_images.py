@@ -1,8 +1,17 @@
 """Image grids: examples, raw vs scaled, reconstructions, eigengalaxies, traversals.
 
-Every function takes images as ``(n, h*w)`` rows (with ``image_shape`` or square
-images), ``(n, h, w)`` or ``(n, 1, h, w)``, draws them with ``origin="lower"`` (FITS
-convention: first row at the bottom) and returns the figure it drew in.
+Every function takes images as ``(n, n_pixels)`` rows (with ``image_shape`` -- ``(h, w)``
+or ``(bands, h, w)`` -- or square one-band images), ``(n, h, w)`` or ``(n, bands, h, w)``,
+draws them with ``origin="lower"`` (FITS convention: first row at the bottom) and
+returns the figure it drew in.
+
+One band is drawn in greyscale (``cmap``), as before multi-band support. Three bands in
+wavelength order (g, r, i) are drawn as colour composites by
+:func:`astropy.visualization.make_lupton_rgb` (Lupton et al. 2004): g -> blue,
+r -> green, i -> red, one black level and one asinh stretch of the mean intensity for
+all bands (``rgb_stretch``, ``rgb_Q``); two bands as a composite with their mean as
+green; more than three bands as the last (reddest) band in greyscale. The conversion is
+:func:`skgalvae.plotting._base.to_display`.
 """
 
 from numbers import Integral, Real
@@ -16,13 +25,18 @@ from ._base import (
     CMAP_CONSTRAINT,
     FIG_CONSTRAINT,
     IMAGE_SHAPE_CONSTRAINT,
+    LUPTON_Q,
     ORIGIN_CONSTRAINT,
+    RGB_Q_CONSTRAINT,
+    RGB_STRETCH_CONSTRAINT,
     check_images,
     check_same_length,
     clear_image_axes,
+    display_plane,
     feature_label,
     get_axes_grid,
     grid_shape,
+    to_display,
 )
 
 _STRETCHES = ("linear", "sqrt", "log", "asinh")
@@ -36,6 +50,12 @@ def _image_norm(image, stretch, percent):
         value = float(finite[0]) if finite.size else 0.0
         return Normalize(vmin=value - 0.5, vmax=value + 0.5)
     return simple_norm(finite, stretch=stretch, percent=percent)
+
+
+def _draw(ax, image, norm, origin, **kwargs):
+    """``imshow`` one image through :func:`~skgalvae.plotting._base.to_display`."""
+    pixels, shown = to_display(image, norm, **kwargs)
+    ax.imshow(pixels, origin=origin, interpolation="nearest", **shown)
 
 
 def _n_first(n, available):
@@ -53,33 +73,50 @@ def _n_first(n, available):
         "percent": [Interval(Real, 0, 100, closed="right"), None],
         "cmap": CMAP_CONSTRAINT,
         "origin": ORIGIN_CONSTRAINT,
+        "rgb_stretch": RGB_STRETCH_CONSTRAINT,
+        "rgb_Q": RGB_Q_CONSTRAINT,
         "fig": FIG_CONSTRAINT,
     },
     prefer_skip_nested_validation=True,
 )
 def plot_images(images, titles=None, *, ncols=8, image_shape=None, stretch="linear",
-                percent=99.5, cmap="gray", origin="lower", fig=None):
+                percent=99.5, cmap="gray", origin="lower", rgb_stretch=None,
+                rgb_Q=LUPTON_Q, fig=None):
     """Show galaxy images in a grid, one panel per image.
+
+    One band in greyscale; g, r, i cubes as Lupton et al. (2004) colour composites
+    (g -> blue, r -> green, i -> red; see :mod:`skgalvae.plotting`).
 
     Parameters
     ----------
-    images : array-like of shape (n, h*w), (n, h, w) or (n, 1, h, w)
-        The images; flat rows need ``image_shape`` unless they are square.
+    images : array-like of shape (n, n_pixels), (n, h, w) or (n, bands, h, w)
+        The images; flat rows need ``image_shape`` unless they are square one-band
+        images.
     titles : array-like of shape (n,), optional
         One title per image (for example a class or an object id).
     ncols : int, default=8
         Panels per row at most (at least 1).
     image_shape : tuple of int, optional
-        ``(height, width)`` of flat rows.
+        ``(height, width)`` or ``(bands, height, width)`` of flat rows.
     stretch : {"linear", "sqrt", "log", "asinh"} or None, default="linear"
-        Display stretch of each image (:func:`astropy.visualization.simple_norm`);
-        None is "linear". The data are not changed.
+        Display stretch of each greyscale image
+        (:func:`astropy.visualization.simple_norm`); None is "linear". The data are
+        not changed. Colour composites use Lupton's asinh stretch (``rgb_Q``) within
+        the same limits instead.
     percent : float in (0, 100] or None, default=99.5
-        Percentage of each image's pixels between the colour limits; None uses the
-        minimum and maximum.
+        Percentage of each image's pixels between the colour limits (of the band mean
+        for a composite); None uses the minimum and maximum.
     cmap : str or Colormap, default="gray"
     origin : {"lower", "upper"}, default="lower"
         Where the first image row goes; "lower" is the FITS convention.
+    rgb_stretch : float or None, default=None
+        Linear stretch of the colour composites of 2- and 3-band images (Lupton et al.
+        2004), in the images' units; None maps the top of each panel's display limits
+        to white. One-band images ignore it.
+    rgb_Q : float, default=2
+        Asinh softening of the colour composites: 2 is a mild asinh for scaled
+        images, 8 (astropy's default) suits raw fluxes, 0 is linear. One-band images
+        ignore it.
     fig : Figure or SubFigure, optional
         An empty (sub)figure to draw in; a new figure is made when None.
 
@@ -98,6 +135,9 @@ def plot_images(images, titles=None, *, ncols=8, image_shape=None, stretch="line
     >>> fig = plot_images(images, titles=[f"galaxy {i}" for i in range(6)], ncols=3)
     >>> len(fig.axes)
     6
+    >>> gri = np.random.default_rng(0).random((4, 3, 16, 16))  # g, r, i cubes
+    >>> plot_images(gri).axes[0].get_images()[0].get_array().shape  # RGB
+    (16, 16, 3)
     """
     images = check_images(images, image_shape)
     if titles is not None:
@@ -110,8 +150,8 @@ def plot_images(images, titles=None, *, ncols=8, image_shape=None, stretch="line
         if i >= len(images):
             ax.remove()
             continue
-        ax.imshow(images[i], cmap=cmap, origin=origin, interpolation="nearest",
-                  norm=_image_norm(images[i], stretch, percent))
+        _draw(ax, images[i], _image_norm(display_plane(images[i]), stretch, percent),
+              origin, cmap=cmap, rgb_stretch=rgb_stretch, rgb_Q=rgb_Q)
         clear_image_axes(ax)
         if titles is not None:
             ax.set_title(str(titles[i]), fontsize="small")
@@ -128,37 +168,48 @@ def plot_images(images, titles=None, *, ncols=8, image_shape=None, stretch="line
         "row_labels": ["array-like"],
         "cmap": CMAP_CONSTRAINT,
         "origin": ORIGIN_CONSTRAINT,
+        "rgb_stretch": RGB_STRETCH_CONSTRAINT,
+        "rgb_Q": RGB_Q_CONSTRAINT,
         "fig": FIG_CONSTRAINT,
     },
     prefer_skip_nested_validation=True,
 )
 def plot_raw_vs_scaled(raw, scaled, *, n=6, image_shape=None, scaled_image_shape=None,
                        row_labels=("raw", "log-scaled"), cmap="gray", origin="lower",
-                       fig=None):
+                       rgb_stretch=None, rgb_Q=LUPTON_Q, fig=None):
     """Show raw images above their preprocessed (log-scaled) versions, as the seed does.
 
     Each panel uses its image's own minimum and maximum, with a linear display: the raw
     row shows how little of a raw cutout is visible without a stretch, the scaled row
-    what the model sees.
+    what the model sees. Multi-band images are colour composites (between the
+    minimum and maximum of the band mean; see :mod:`skgalvae.plotting`).
 
     Parameters
     ----------
-    raw : array-like of shape (n, h*w), (n, h, w) or (n, 1, h, w)
+    raw : array-like of shape (n, n_pixels), (n, h, w) or (n, bands, h, w)
         Raw cutouts (for example nanomaggies).
-    scaled : array-like of shape (n, h2*w2), (n, h2, w2) or (n, 1, h2, w2)
+    scaled : array-like of shape (n, n_pixels2), (n, h2, w2) or (n, bands, h2, w2)
         The same galaxies after preprocessing, in the same order; the image size may
         differ from ``raw`` (after resizing).
     n : int or None, default=6
         Number of galaxies shown (the first ``n``, at least 1); None shows them all.
     image_shape : tuple of int, optional
-        ``(height, width)`` of flat ``raw`` rows.
+        ``(height, width)`` or ``(bands, height, width)`` of flat ``raw`` rows.
     scaled_image_shape : tuple of int, optional
-        ``(height, width)`` of flat ``scaled`` rows; defaults to ``image_shape`` when
-        the sizes agree, else inferred.
+        The same for flat ``scaled`` rows; defaults to ``image_shape`` when the sizes
+        agree, else inferred.
     row_labels : tuple of str, default=("raw", "log-scaled")
         The labels of the raw and the scaled rows.
     cmap : str or Colormap, default="gray"
     origin : {"lower", "upper"}, default="lower"
+    rgb_stretch : float or None, default=None
+        Linear stretch of the colour composites of 2- and 3-band images (Lupton et al.
+        2004), in the images' units; None maps the top of each panel's display limits
+        to white. One-band images ignore it.
+    rgb_Q : float, default=2
+        Asinh softening of the colour composites: 2 is a mild asinh for scaled
+        images, 8 (astropy's default) suits raw fluxes, 0 is linear. One-band images
+        ignore it.
     fig : Figure or SubFigure, optional
         An empty (sub)figure to draw in; a new figure is made when None.
 
@@ -193,8 +244,8 @@ def plot_raw_vs_scaled(raw, scaled, *, n=6, image_shape=None, scaled_image_shape
     for row, (images, label) in enumerate(zip((raw, scaled), row_labels)):
         for j in range(n):
             ax = axes[row, j]
-            ax.imshow(images[j], cmap=cmap, origin=origin, interpolation="nearest",
-                      norm=_image_norm(images[j], "linear", None))
+            _draw(ax, images[j], _image_norm(display_plane(images[j]), "linear", None),
+                  origin, cmap=cmap, rgb_stretch=rgb_stretch, rgb_Q=rgb_Q)
             clear_image_axes(ax)
         axes[row, 0].set_ylabel(label)
     return fig
@@ -209,32 +260,45 @@ def plot_raw_vs_scaled(raw, scaled, *, n=6, image_shape=None, scaled_image_shape
         "show_residuals": ["boolean"],
         "cmap": CMAP_CONSTRAINT,
         "origin": ORIGIN_CONSTRAINT,
+        "rgb_stretch": RGB_STRETCH_CONSTRAINT,
+        "rgb_Q": RGB_Q_CONSTRAINT,
         "fig": FIG_CONSTRAINT,
     },
     prefer_skip_nested_validation=True,
 )
 def plot_reconstructions(originals, reconstructions, *, n=8, image_shape=None,
-                         show_residuals=False, cmap="gray", origin="lower", fig=None):
+                         show_residuals=False, cmap="gray", origin="lower",
+                         rgb_stretch=None, rgb_Q=LUPTON_Q, fig=None):
     """Show input images (top row) above the model's reconstructions (bottom row).
 
     An input and its reconstruction share colour limits (the input's), so a fainter or
-    blurrier reconstruction looks so.
+    blurrier reconstruction looks so. Multi-band images are colour composites with the
+    same shared limits (see :mod:`skgalvae.plotting`), so a wrong colour shows too.
 
     Parameters
     ----------
-    originals : array-like of shape (n, h*w), (n, h, w) or (n, 1, h, w)
-        Model inputs.
+    originals : array-like of shape (n, n_pixels), (n, h, w) or (n, bands, h, w)
+        Model inputs (flat multi-band rows need ``image_shape=model.image_shape_``).
     reconstructions : array-like of the same shape
         ``model.inverse_transform(model.transform(originals))``, same order.
     n : int or None, default=8
         Number of galaxies shown (the first ``n``, at least 1); None shows them all.
     image_shape : tuple of int, optional
-        ``(height, width)`` of flat rows.
+        ``(height, width)`` or ``(bands, height, width)`` of flat rows.
     show_residuals : bool, default=False
         Add a third row with ``reconstruction - input`` (diverging colours, centred
-        on 0).
+        on 0; for multi-band images a linear composite about mid-grey: 0 is grey,
+        brighter where the reconstruction is too bright, tinted by the band at fault).
     cmap : str or Colormap, default="gray"
     origin : {"lower", "upper"}, default="lower"
+    rgb_stretch : float or None, default=None
+        Linear stretch of the colour composites of 2- and 3-band images (Lupton et al.
+        2004), in the images' units; None maps the top of each panel's display limits
+        to white. One-band images ignore it.
+    rgb_Q : float, default=2
+        Asinh softening of the colour composites: 2 is a mild asinh for scaled
+        images, 8 (astropy's default) suits raw fluxes, 0 is linear. One-band images
+        ignore it.
     fig : Figure or SubFigure, optional
         An empty (sub)figure to draw in; a new figure is made when None.
 
@@ -270,16 +334,16 @@ def plot_reconstructions(originals, reconstructions, *, n=8, image_shape=None,
         rows.append(("residual", reconstructions - originals))
     fig, axes = get_axes_grid(fig, len(rows), n)
     for j in range(n):
-        norm = _image_norm(originals[j], "linear", None)
+        norm = _image_norm(display_plane(originals[j]), "linear", None)
         for i, (_, images) in enumerate(rows):
             ax = axes[i, j]
             if i == 2:
                 vmax = float(np.nanmax(np.abs(images[j]))) or 1.0
-                ax.imshow(images[j], cmap="RdBu_r", origin=origin, vmin=-vmax,
-                          vmax=vmax, interpolation="nearest")
+                _draw(ax, images[j], Normalize(vmin=-vmax, vmax=vmax), origin,
+                      cmap="RdBu_r", rgb_Q=0.0)
             else:
-                ax.imshow(images[j], cmap=cmap, origin=origin, interpolation="nearest",
-                          norm=Normalize(vmin=norm.vmin, vmax=norm.vmax))
+                _draw(ax, images[j], Normalize(vmin=norm.vmin, vmax=norm.vmax), origin,
+                      cmap=cmap, rgb_stretch=rgb_stretch, rgb_Q=rgb_Q)
             clear_image_axes(ax)
     for i, (label, _) in enumerate(rows):
         axes[i, 0].set_ylabel(label)
@@ -295,21 +359,27 @@ def plot_reconstructions(originals, reconstructions, *, n=8, image_shape=None,
         "image_shape": IMAGE_SHAPE_CONSTRAINT,
         "cmap": CMAP_CONSTRAINT,
         "origin": ORIGIN_CONSTRAINT,
+        "rgb_stretch": RGB_STRETCH_CONSTRAINT,
+        "rgb_Q": RGB_Q_CONSTRAINT,
         "fig": FIG_CONSTRAINT,
     },
     prefer_skip_nested_validation=True,
 )
 def plot_eigengalaxies(components_images, explained_variance_ratio=None, *, n=None,
                        ncols=6, image_shape=None, cmap="RdBu_r", origin="lower",
-                       fig=None):
+                       rgb_stretch=None, rgb_Q=0.0, fig=None):
     """Show the principal components of galaxy images (eigengalaxies) in a grid.
 
     Each panel is centred on 0 with a diverging colour map, since a component's sign is
-    arbitrary and its negative pixels matter as much as its positive ones.
+    arbitrary and its negative pixels matter as much as its positive ones. A
+    multi-band component is a colour composite (see :mod:`skgalvae.plotting`) centred
+    the same way: 0 is mid-grey, ``+max|component|`` white and ``-max|component|``
+    black, linear by default (``rgb_Q=0``), and its hue shows the bands it weighs (a
+    blue ring: a disc brighter in g than the mean galaxy).
 
     Parameters
     ----------
-    components_images : array-like of shape (k, h*w), (k, h, w) or (k, 1, h, w)
+    components_images : array-like of shape (k, n_pixels), (k, h, w) or (k, bands, h, w)
         The components as images, e.g. ``EigengalaxyPCA.components_as_images()``.
     explained_variance_ratio : array-like of shape (k,), optional
         Fraction of the variance each component explains; shown in the titles.
@@ -318,9 +388,15 @@ def plot_eigengalaxies(components_images, explained_variance_ratio=None, *, n=No
     ncols : int, default=6
         Panels per row at most (at least 1).
     image_shape : tuple of int, optional
-        ``(height, width)`` of flat rows.
+        ``(height, width)`` or ``(bands, height, width)`` of flat rows.
     cmap : str or Colormap, default="RdBu_r"
     origin : {"lower", "upper"}, default="lower"
+    rgb_stretch : float or None, default=None
+        Linear stretch of the colour composites of 2- and 3-band components (Lupton et
+        al. 2004); None maps ``+max|component|`` to white. One-band images ignore it.
+    rgb_Q : float, default=0
+        Asinh softening of the colour composites: 0, linear, keeps 0 at mid-grey and
+        the two signs symmetric. One-band images ignore it.
     fig : Figure or SubFigure, optional
         An empty (sub)figure to draw in; a new figure is made when None.
 
@@ -353,8 +429,8 @@ def plot_eigengalaxies(components_images, explained_variance_ratio=None, *, n=No
             ax.remove()
             continue
         vmax = float(np.nanmax(np.abs(comps[i]))) or 1.0
-        ax.imshow(comps[i], cmap=cmap, origin=origin, vmin=-vmax, vmax=vmax,
-                  interpolation="nearest")
+        _draw(ax, comps[i], Normalize(vmin=-vmax, vmax=vmax), origin, cmap=cmap,
+              rgb_stretch=rgb_stretch, rgb_Q=rgb_Q)
         clear_image_axes(ax)
         title = f"PC {i + 1}"
         if explained_variance_ratio is not None:
@@ -371,33 +447,47 @@ def plot_eigengalaxies(components_images, explained_variance_ratio=None, *, n=No
         "image_shape": IMAGE_SHAPE_CONSTRAINT,
         "cmap": CMAP_CONSTRAINT,
         "origin": ORIGIN_CONSTRAINT,
+        "rgb_stretch": RGB_STRETCH_CONSTRAINT,
+        "rgb_Q": RGB_Q_CONSTRAINT,
         "fig": FIG_CONSTRAINT,
     },
     prefer_skip_nested_validation=True,
 )
 def plot_latent_traversal(grid, values=None, *, dims=None, image_shape=None,
-                          cmap="gray", origin="lower", fig=None):
+                          cmap="gray", origin="lower", rgb_stretch=None, rgb_Q=LUPTON_Q,
+                          fig=None):
     """Show images decoded along each latent feature: one row per feature.
 
     The seed's "galactic images created by latent space features" figure: row ``i``
     holds the decoder's output when latent ``dims[i]`` runs through ``values`` and the
     others stay fixed. All panels share one colour scale, so brightness changes along a
-    row are visible.
+    row are visible; multi-band images are colour composites with that shared scale,
+    so colour changes are visible too (see :mod:`skgalvae.plotting`).
 
     Parameters
     ----------
-    grid : array-like of shape (n_dims, n_values, h, w) or (n_dims, n_values, h*w)
+    grid : array-like of shape (n_dims, n_values, h, w), (n_dims, n_values, bands, h, w) \
+or (n_dims, n_values, n_pixels)
         Decoded images, e.g. from ``skgalvae.models.latent_traversal``; a singleton
-        channel axis ``(n_dims, n_values, 1, h, w)`` is accepted too.
+        band axis ``(n_dims, n_values, 1, h, w)`` is one band.
     values : array-like of shape (n_values,), optional
         The latent values of the columns, shown as column titles.
     dims : array-like of int of shape (n_dims,), optional
         The 0-based latent index of each row; rows are labelled "Feat. {dims[i] + 1}".
         Default ``range(n_dims)``.
     image_shape : tuple of int, optional
-        ``(height, width)`` when ``grid`` holds flat images.
+        ``(height, width)`` or ``(bands, height, width)`` when ``grid`` holds flat
+        images.
     cmap : str or Colormap, default="gray"
     origin : {"lower", "upper"}, default="lower"
+    rgb_stretch : float or None, default=None
+        Linear stretch of the colour composites of 2- and 3-band images (Lupton et al.
+        2004), in the images' units; None maps the top of each panel's display limits
+        to white. One-band images ignore it.
+    rgb_Q : float, default=2
+        Asinh softening of the colour composites: 2 is a mild asinh for scaled
+        images, 8 (astropy's default) suits raw fluxes, 0 is linear. One-band images
+        ignore it.
     fig : Figure or SubFigure, optional
         An empty (sub)figure to draw in; a new figure is made when None.
 
@@ -420,10 +510,10 @@ def plot_latent_traversal(grid, values=None, *, dims=None, image_shape=None,
     arr = np.asarray(grid, dtype=float)
     if arr.ndim == 5 and arr.shape[2] == 1:
         arr = arr[:, :, 0]
-    if arr.ndim not in (3, 4) or 0 in arr.shape[:2]:
+    if arr.ndim not in (3, 4, 5) or 0 in arr.shape[:2]:
         msg = (
-            f"grid must have shape (n_dims, n_values, h, w) or (n_dims, n_values, "
-            f"h*w); got an array of shape {arr.shape}."
+            f"grid must have shape (n_dims, n_values, h, w), (n_dims, n_values, bands, "
+            f"h, w) or (n_dims, n_values, n_pixels); got an array of shape {arr.shape}."
         )
         raise ValueError(msg)
     n_dims, n_values = arr.shape[:2]
@@ -445,14 +535,16 @@ def plot_latent_traversal(grid, values=None, *, dims=None, image_shape=None,
             f"{arr.shape}): give the latent index of each row."
         )
         raise ValueError(msg)
-    finite = images[np.isfinite(images)]
+    planes = np.stack([display_plane(image) for image in images.reshape(
+        n_dims * n_values, *images.shape[2:])])
+    finite = planes[np.isfinite(planes)]
     vmin, vmax = (finite.min(), finite.max()) if finite.size else (0.0, 1.0)
     fig, axes = get_axes_grid(fig, n_dims, n_values, panel_size=1.3)
     for i in range(n_dims):
         for j in range(n_values):
             ax = axes[i, j]
-            ax.imshow(images[i, j], cmap=cmap, origin=origin, vmin=vmin, vmax=vmax,
-                      interpolation="nearest")
+            _draw(ax, images[i, j], Normalize(vmin=vmin, vmax=vmax), origin, cmap=cmap,
+                  rgb_stretch=rgb_stretch, rgb_Q=rgb_Q)
             clear_image_axes(ax)
             if i == 0 and values is not None:
                 ax.set_title(f"{values[j]:.3g}", fontsize="small")
