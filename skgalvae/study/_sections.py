@@ -338,7 +338,7 @@ def morphology_section(data):
                     continue
                 mean = float(table["mean"].loc[cls].iloc[k])
                 std = float(table["std"].loc[cls].iloc[k])
-                line.append(f"{mean:.2f} ± {std:.2f}")
+                line.append(f"{mean:.2f} ± {number(std)}")
         cells.append(line)
     first = next(iter(data.classes.values()))
     counts = ", ".join(f"{c} {int(first['n'].loc[c].iloc[0])}" for c in classes
