@@ -58,34 +58,6 @@ def test_study_writes_every_output(tiny_run):
     assert not list(out.glob(".stage-*"))  # no staging folder left behind
 
 
-def test_report_opens_with_findings_generated_from_the_tables(tiny_run):
-    report = (tiny_run / "report.md").read_text()
-    findings = report.split("## Findings (generated from the tables below)")[1]
-    findings = findings.split("## Tables")[0]
-    comp = pd.read_csv(tiny_run / "tables" / "model_comparison.csv", index_col=0)
-    diag = pd.read_csv(tiny_run / "tables" / "latent_diagnostics_vae.csv", index_col=0)
-    assert f"VAE: {int(diag['active'].sum())} of 2 latents active" in findings
-    r2 = comp.loc[[i for i in comp.index if i.startswith("R2 ")]].mean()
-    assert f"{r2['VAE']:.3f} against {r2['PCA']:.3f}" in findings
-    assert report.index("## Findings") < report.index("## Tables")
-
-
-def test_report_describes_the_population_not_its_own_command_line(tiny_run):
-    # stage 1 ran with --stretch 5; a report run without it still says 5
-    assert main(["report", "--out", str(tiny_run), "--quiet"]) == 0
-    report = (tiny_run / "report.md").read_text()
-    assert "Images 16x16, asinh stretch 5.0" in report
-    run = _run_json(tiny_run)
-    assert run["population"]["preprocessing"] == {"image_size": 16, "crop": 100,
-                                                  "stretch": 5.0}
-    population = run["population"]
-    assert f"Split: {population['n_train']} clean training galaxies and " \
-           f"{population['n_test']} clean held-out (test) galaxies" in report
-    assert "every table and figure is computed on the held-out galaxies" in report
-    assert "Selection: GZ2 debiased votes" in report and "Source: simulated" in report
-    assert "Latent diagnostics, VAE (held-out)" in report
-
-
 def test_a_stage_refuses_upstream_parameters_other_than_recorded(tiny_run, capsys):
     assert main(["report", "--out", str(tiny_run), "--latent-dim", "16", "--quiet"]) == 1
     err = capsys.readouterr().err

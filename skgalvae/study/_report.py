@@ -1,11 +1,13 @@
 """Stage 4 of the study: the figures and the report (``report.md`` and ``report.html``).
 
 Writes ``figures/*.png``, ``report.md`` and ``report.html`` into the stage's staging
-folder. Figures and tables show held-out clean galaxies; the header states where the
-galaxies come from, how they were selected and split, from ``run.json``.
+folder. The report (:mod:`._sections`, rendered by :mod:`._document`) opens with a header
+(source, selection, held-out count, from ``run.json``), a table of contents and a summary
+generated from the numbers (:mod:`._summary`), puts the seed's published numbers beside
+this run's (:mod:`._seed_table`), then has one section per question with the models side
+by side. Figures and tables show held-out clean galaxies unless they say otherwise.
 """
 
-import html
 from pathlib import Path
 
 import matplotlib
@@ -30,8 +32,10 @@ from ..plotting import (  # noqa: E402
     plot_reconstructions,
     plot_training_curves,
 )
-from ._diagnostics import ACTIVE_STD  # noqa: E402
+from ._document import Table, render_html, render_markdown  # noqa: E402
 from ._population import load_stage_data  # noqa: E402
+from ._report_data import ModelInfo, load_report_data  # noqa: E402
+from ._sections import header, sections  # noqa: E402
 from ._split import CLEAN_CLASSES, study_sets  # noqa: E402
 from ._train import load_models  # noqa: E402
 
@@ -47,7 +51,7 @@ def _save_figure(fig, path):
 
 
 def _figures(run, stage_dir, log):
-    """Draw every figure into ``stage_dir``; return ``([(title, path, caption)], models)``.
+    """Draw every figure into ``stage_dir``; return ``({name: relative path}, models)``.
 
     Every figure shows held-out clean galaxies (never trained on), outlier sets that
     exclude the training galaxies and the bundled real sample; the training curves are
@@ -64,11 +68,11 @@ def _figures(run, stage_dir, log):
     is_ood = np.zeros(len(catalog), dtype=bool)
     for mask in sets.outliers.values():
         is_ood |= mask
-    figures = []
+    figures = {}
 
-    def add(fig, name, title, caption):
+    def add(fig, name, *_):
         _save_figure(fig, figdir / f"{name}.png")
-        figures.append((title, f"figures/{name}.png", caption))
+        figures[name] = f"figures/{name}.png"
 
     raw = np.load(run.path("data", "raw_examples.npy"))
     scaled = np.load(run.path("data", "scaled_examples.npy"))
@@ -148,274 +152,57 @@ def _figures(run, stage_dir, log):
             add(fig, "model_comparison", "Models compared (held-out)",
                 "Cross-validated R^2 per property, spiral/elliptical balanced accuracy and "
                 "OOD AUROC, per model, on held-out galaxies.")
+    _structure_figure(run, stage_dir, add)
+    _realism_figure(run, add)
     log(f"wrote {len(figures)} figures")
     return figures, models
 
 
-def _number(value, digits=3):
-    """``digits`` decimals; small values (reconstruction MSE ~1e-4) in 3 significant."""
-    if value != 0 and abs(value) < 0.01:
-        return f"{value:.3g}"
-    return f"{value:.{digits}f}"
-
-
-def _md_table(frame, digits=3):
-    frame = frame.copy()
-    if isinstance(frame.columns, pd.MultiIndex):
-        frame.columns = [" ".join(map(str, c)) for c in frame.columns]
-    head = "| | " + " | ".join(map(str, frame.columns)) + " |"
-    rule = "|---" * (len(frame.columns) + 1) + "|"
-    lines = [head, rule]
-    for idx, row in frame.iterrows():
-        cells = [_number(v, digits) if isinstance(v, float) else str(v) for v in row]
-        lines.append(f"| {idx} | " + " | ".join(cells) + " |")
-    return "\n".join(lines)
-
-
-def _tables(run, models):
-    """Return ``[(title, DataFrame)]`` of the report's tables, read from ``tables/``."""
-    folder = run.path("tables")
-    titles = [
-        ("galaxy_sets", "Galaxy sets", 0),
-        ("model_comparison", "Models compared (held-out clean galaxies)", 0),
-        ("ood_auroc", "Out-of-distribution AUROC (score_samples; inliers: held-out clean "
-                      "galaxies; outliers: never trained on)", 0),
-    ]
-    per_model = [
-        ("latent_diagnostics_{}", "Latent diagnostics, {} (held-out)", 0),
-        ("correlations_{}", "Correlations, {} (r, held-out)", "r"),
-        ("correlations_{}_train", "Correlations, {} (r, training galaxies)", "r"),
-        ("class_distributions_{}", "Class means, {} (held-out)", "mean"),
-        ("property_scores_{}", "Cross-validated R^2, {} (CV over held-out galaxies)", "r2"),
-        ("ground_truth_recovery_{}", "Ground-truth recovery R^2, {} (held-out)", "r2"),
-    ]
-    for stem, title, level in per_model:
-        titles += [(stem.format(spec.key), title.format(spec.name), level)
-                   for spec, _ in models]
-    tables = []
-    for stem, title, level in titles:
-        path = folder / f"{stem}.csv"
-        if not path.is_file():
-            continue
-        frame = pd.read_csv(path, header=[0, 1] if level else 0, index_col=0)
-        tables.append((title, frame[level] if level else frame))
-    return tables
-
-
-def _intro(info, models):
-    """The report's header, from the parameters recorded in ``run.json``."""
-    params = info.get("parameters", {})
-    population = info.get("population", {})
-    provenance = population.get("provenance", {})
-    # the images as stage 1 made them, whatever this stage's command line says
-    prep = population.get("preprocessing", {})
-    split = population.get("split", {})
-    source = provenance.get("source", params.get("source"))
-    channels = params.get("channels")
-    channels = ",".join(map(str, channels)) if isinstance(channels, list) else channels
-    return [
-        f"Source: {source}; {population.get('n_galaxies')} galaxies. Selection: "
-        f"{population.get('selection')}; {population.get('n_clean')} clean galaxies.",
-        f"Split: {population.get('n_train')} clean training galaxies and "
-        f"{population.get('n_test')} clean held-out (test) galaxies (test share "
-        f"{split.get('test_size')}, seed {split.get('random_state')}, stratified by "
-        f"{split.get('stratified_by')}). The models were trained on the training "
-        "galaxies only; every table and figure is computed on the held-out galaxies "
-        "unless its title says otherwise, and the outlier sets contain no training galaxy.",
-        f"Images {prep.get('image_size')}x{prep.get('image_size')}, asinh stretch "
-        f"{prep.get('stretch')}; latent_dim {params.get('latent_dim')}; models "
-        f"{', '.join(spec.name for spec, _ in models)}; loss {params.get('loss')}; beta "
-        f"{params.get('beta')}; channels {channels}; epochs "
-        f"{params.get('epochs')}; seed {params.get('seed')}.",
-    ]
-
-
-def _verdict(a, b, *, higher_is_better=True, tol=0.01):
-    diff = (a - b) if higher_is_better else (b - a)
-    if abs(a - b) < tol * max(abs(b), 1e-12 if not higher_is_better else 1.0):
-        return "level with"
-    return "ahead of" if diff > 0 else "behind"
-
-
-def _findings(run, models):
-    """Sentences generated from the tables: latent activity, and each model against PCA.
-
-    Nothing here is hand-written about the results, so it cannot disagree with them.
-    """
-    folder = run.path("tables")
-    lines = []
-    for spec, _ in models:
-        path = folder / f"latent_diagnostics_{spec.key}.csv"
-        if not path.is_file():
-            continue
-        diag = pd.read_csv(path, index_col=0)
-        text = (f"{spec.name}: {int(diag['active'].sum())} of {len(diag)} latents active "
-                f"(posterior-mean std > {ACTIVE_STD:g} on held-out galaxies; smallest std "
-                f"{diag['posterior_mean_std'].min():.2f}")
-        if diag["kl_nats"].notna().any():
-            text += f", smallest KL {diag['kl_nats'].min():.2f} nats"
-        lines.append(text + ").")
-    path = folder / "model_comparison.csv"
+def _structure_figure(run, stage_dir, add):
+    path = run.path("tables", "latents_vs_structure.csv")
     if not path.is_file():
-        return lines
-    comp = pd.read_csv(path, index_col=0)
-    base = next((spec.name for spec, _ in models if spec.key == "pca"), None)
-    if base is None or base not in comp.columns:
-        return lines
-    r2_rows = [i for i in comp.index if str(i).startswith("R2 ")]
-    compared = False
-    for spec, _ in models:
-        name = spec.name
-        if not spec.decodes or name not in comp.columns:
-            continue
-        parts = []
-        if r2_rows:
-            a, b = comp.loc[r2_rows, name].mean(), comp.loc[r2_rows, base].mean()
-            parts.append(f"mean CV R^2 over {len(r2_rows)} properties {a:.3f} against "
-                         f"{b:.3f} ({_verdict(a, b)} {base})")
-        key = "spiral/elliptical bal. acc."
-        if key in comp.index and comp.loc[key].notna()[[name, base]].all():
-            a, b = comp.loc[key, name], comp.loc[key, base]
-            parts.append(f"spiral/elliptical {a:.3f} against {b:.3f} "
-                         f"({_verdict(a, b)} {base})")
-        key = "reconstruction MSE"
-        if key in comp.index and comp.loc[key].notna()[[name, base]].all():
-            a, b = comp.loc[key, name], comp.loc[key, base]
-            parts.append(f"reconstruction MSE {a:.3g} against {b:.3g} "
-                         f"({_verdict(a, b, higher_is_better=False)} {base})")
-        for key in (i for i in comp.index if str(i).startswith("OOD AUROC ")):
-            a, b = comp.loc[key, name], comp.loc[key, base]
-            parts.append(f"{key[4:]} {a:.3f} against {b:.3f} ({_verdict(a, b)} {base})")
-        if parts:
-            lines.append(f"{name} against {base}, on held-out galaxies: "
-                         + "; ".join(parts) + ".")
-            compared = True
-    if compared:
-        lines.append("'Level with' means within 0.01 (within 1% for the reconstruction "
-                     "MSE); the seed-to-seed spread of these numbers is about 0.02 "
-                     "(user guide, 'The default study, three seeds').")
-    return lines
+        return
+    corr = pd.read_csv(path, header=[0, 1], index_col=0)
+    n_features = corr["r"].shape[1]
+    fig, ax = plt.subplots(figsize=(2.5 + 0.9 * n_features, 0.45 * len(corr) + 1.8))
+    plot_correlation_table(corr, ax=ax)
+    ax.set_title("Spearman r of each latent with statmorph's parameters (held-out)")
+    add(fig, "latents_vs_structure")
 
 
-#: Columns of the realism table shown in the report.
-_REALISM_COLUMNS = ["real", "simulated", "ks_statistic", "ks_pvalue", "wasserstein_iqr",
-                    "meets_goal"]
-
-
-def _realism_section(run, stage_dir):
-    """``(markdown lines, html parts)`` of "Is the simulator realistic?", or None.
-
-    Read from the analyse stage's ``realism*.csv`` (written for simulated populations
-    only): the table of :func:`~skgalvae.analysis.compare_to_real` and its figure.
-    """
+def _realism_figure(run, add):
     folder = run.path("tables")
     if not (folder / "realism.csv").is_file():
-        return None
+        return
     table = pd.read_csv(folder / "realism.csv", index_col=0)
     measurements = pd.read_csv(folder / "realism_measurements.csv")
     spectra = pd.read_csv(folder / "realism_spectra.csv", index_col=0)
-    notes_path = folder / "realism_notes.txt"
-    notes = notes_path.read_text().splitlines() if notes_path.is_file() else []
-    shown = table[_REALISM_COLUMNS].astype(object).where(table[_REALISM_COLUMNS].notna(), "")
-    rel = "figures/realism.png"
-    _save_figure(plot_realism(measurements, spectra, table=table), Path(stage_dir) / rel)
-    title = "Is the simulator realistic?"
-    intro = (f"The bundled real SDSS sample ({int(table['n_real'].iloc[0])} galaxies) "
-             f"against {int(table['n_simulated'].iloc[0])} of the study's simulated "
-             "galaxies (seeded subsample), both as the models see them: medians, "
-             "two-sample KS statistic and p-value, Wasserstein distance in units of the "
-             "real set's interquartile range; for the PCA row the cumulative explained "
-             "variance of each set's own components (goals: KS <= 0.2 for each "
-             "structural parameter, PCA within 0.05). The user guide's simulator page "
-             "lists the known differences.")
-    caption = ("Histograms of each statistic, real (black) and simulated (blue), and "
-               "the two PCA eigen-spectra.")
-    md = ["", f"## {title}", "", intro, "", _md_table(shown),
-          *(["", *[f"- {note}" for note in notes]] if notes else []),
-          "", f"![{title}]({rel})", "", caption]
-    body = [f"<h2>{html.escape(title)}</h2><p>{html.escape(intro)}</p>"
-            + shown.to_html(float_format=_number, border=0)
-            + ("<ul>" + "".join(f"<li>{html.escape(n)}</li>" for n in notes) + "</ul>"
-               if notes else "")
-            + f"<img src='{rel}' style='max-width:100%'><p>{html.escape(caption)}</p>"]
-    return md, body
+    add(plot_realism(measurements, spectra, table=table), "realism")
 
 
-def _structure_section(run, stage_dir):
-    """The "Latents vs structural parameters" section: ``(markdown lines, html)``.
-
-    From the analyse stage's ``latents_vs_structure`` table and note; one line saying
-    which extra to install when statmorph was missing there.
-    """
-    title = "Latents vs structural parameters"
-    note_path = run.path("tables", "latents_vs_structure.txt")
-    if not note_path.is_file():
-        return [], ""
-    note = note_path.read_text().strip()
-    md = [f"## {title}", "", note]
-    body = f"<h2>{html.escape(title)}</h2><p>{html.escape(note)}</p>"
-    path = run.path("tables", "latents_vs_structure.csv")
-    if path.is_file():
-        corr = pd.read_csv(path, header=[0, 1], index_col=0)
-        md += ["", _md_table(corr["r"])]
-        body += corr["r"].to_html(float_format=_number, border=0)
-        n_features = corr["r"].shape[1]
-        fig, ax = plt.subplots(figsize=(2.5 + 0.9 * n_features, 0.45 * len(corr) + 1.8))
-        plot_correlation_table(corr, ax=ax)
-        ax.set_title("Spearman r of each latent with statmorph's parameters (held-out)")
-        rel = "figures/latents_vs_structure.png"
-        _save_figure(fig, Path(stage_dir) / rel)
-        md += ["", f"![{title}]({rel})"]
-        body += f"<img src='{rel}' style='max-width:100%'>"
-    return md + [""], body
+#: The report's title.
+TITLE = "skgalvae study report"
 
 
 def make_report(config, run, stage_dir, log):
     """Run stage 4 into ``stage_dir``: the figures, ``report.md`` and ``report.html``.
 
-    Every parameter it prints comes from ``run.json`` (recorded by the stage that made
-    the data), never from the current command line.
+    The report opens with a summary generated from the numbers, puts the seed's published
+    numbers beside this run's, and has one section per question with the models side by
+    side (:mod:`._sections`). Every parameter it prints comes from ``run.json`` (recorded
+    by the stage that made the data), never from the current command line.
     """
-    info = run.read()
     stage_dir = Path(stage_dir)
     figures, models = _figures(run, stage_dir, log)
-    tables = _tables(run, models)
-    intro = _intro(info, models)
-    findings = _findings(run, models)
-    md = ["# skgalvae study report", "", *[line + "\n" for line in intro]]
-    body = ["<h1>skgalvae study report</h1>",
-            *[f"<p>{html.escape(line)}</p>" for line in intro]]
-    if findings:
-        md += ["## Findings (generated from the tables below)", "",
-               *[f"- {line}" for line in findings], ""]
-        body.append("<h2>Findings (generated from the tables below)</h2><ul>"
-                    + "".join(f"<li>{html.escape(line)}</li>" for line in findings)
-                    + "</ul>")
-    structure_md, structure_html = _structure_section(run, stage_dir)
-    md += structure_md
-    body.append(structure_html)
-    md.append("## Tables")
-    body.append("<h2>Tables</h2>")
-    for title, frame in tables:
-        md += ["", f"### {title}", "", _md_table(frame)]
-        body.append(f"<h3>{html.escape(title)}</h3>"
-                    + frame.to_html(float_format=_number, border=0))
-    md += ["", "## Figures"]
-    body.append("<h2>Figures</h2>")
-    for title, rel, caption in figures:
-        md += ["", f"### {title}", "", f"![{title}]({rel})", "", caption]
-        body.append(f"<h3>{html.escape(title)}</h3><img src='{rel}' style='max-width:100%'>"
-                    f"<p>{html.escape(caption)}</p>")
-    realism = _realism_section(run, stage_dir)
-    if realism is not None:
-        md += realism[0]
-        body += realism[1]
-    (stage_dir / "report.md").write_text("\n".join(md) + "\n")
-    style = ("body{font-family:sans-serif;max-width:1100px;margin:auto;padding:1em}"
-             "table{border-collapse:collapse}td,th{padding:2px 8px;text-align:right}"
-             "tr:nth-child(even){background:#f3f3f3}")
-    page = (f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>skgalvae study"
-            f"</title><style>{style}</style></head><body>{''.join(body)}</body></html>")
-    (stage_dir / "report.html").write_text(page)
+    infos = [ModelInfo(spec.key, spec.name, spec.decodes, spec.variational)
+             for spec, _ in models]
+    data = load_report_data(run, infos, figures)
+    header_lines = header(data)
+    parts = sections(data)
+    (stage_dir / "report.md").write_text(render_markdown(TITLE, header_lines, parts))
+    (stage_dir / "report.html").write_text(render_html(TITLE, header_lines, parts))
     log(f"report: {run.path('report.html')}")
-    return {"figures": [rel for _, rel, _ in figures], "tables": [t for t, _ in tables]}
+    tables = [block.title for section in parts for block in section.blocks
+              if isinstance(block, Table)]
+    return {"figures": sorted(figures.values()), "tables": tables,
+            "sections": [section.id for section in parts]}
