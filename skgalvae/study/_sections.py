@@ -24,7 +24,7 @@ from ._document import (
 )
 from ._seed_table import SEED_SOURCE, seed_class_means, seed_correlation_rows
 from ._split import CLEAN_CLASSES
-from ._summary import ACCURACY, best_r2, findings, pair_columns
+from ._summary import ACCURACY, best_r2, findings, pair_columns, signed
 
 #: ``provenance["source"]`` of the bundled sample (see ``_population.load_population``).
 SAMPLE_SOURCE = "bundled SDSS i-band sample"
@@ -627,10 +627,7 @@ def bands_section(data):
         for part in ("bands", "i", "difference"):
             columns.append((pair, heads[part]))
             for row, value in zip(cells, table[(pair, part)], strict=True):
-                text = number(value)
-                if part == "difference" and text != "n/a" and not text.startswith("-"):
-                    text = "+" + text
-                row.append(text)
+                row.append(signed(value) if part == "difference" else number(value))
     frame = _text_frame(cells, list(table.index), pd.MultiIndex.from_tuples(columns),
                         "metric")
     blocks = [

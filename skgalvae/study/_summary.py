@@ -105,8 +105,14 @@ def pair_columns(bands):
     return {"bands": bands, "i": "i", "difference": f"{bands} - i"}
 
 
-def _signed(value):
-    """``+0.16``, ``-0.05``; ``+0.00`` rather than ``-0.00``."""
+def signed(value):
+    """A difference with its sign and 2 decimals; ``+0.00`` rather than ``-0.00``.
+
+    >>> signed(0.157), signed(-0.0048), signed(float("nan"))
+    ('+0.16', '+0.00', 'n/a')
+    """
+    if np.isnan(value):
+        return "n/a"
     text = f"{value:+.2f}"
     return "+0.00" if text == "-0.00" else text
 
@@ -125,12 +131,12 @@ def bands_sentences(data):
         r2 = [r for r in r2_rows if not np.isnan(d[r])]
         if r2:
             parts.append(f"mean CV R^2 over {len(r2)} properties {a[r2].mean():.2f} against "
-                         f"{b[r2].mean():.2f} ({_signed(d[r2].mean())})")
+                         f"{b[r2].mean():.2f} ({signed(d[r2].mean())})")
             gains = sorted(r2, key=lambda r: -d[r])
 
             def show(rows, a=a, b=b, d=d):
                 return ", ".join(f"{r.removeprefix('R2 ')} {a[r]:.2f} against {b[r]:.2f} "
-                                 f"({_signed(d[r])})" for r in rows)
+                                 f"({signed(d[r])})" for r in rows)
 
             gained = [r for r in gains[:2] if d[r] >= LEVEL]
             if gained:
@@ -140,7 +146,7 @@ def bands_sentences(data):
                 parts.append(f"most lost: {show(lost)}")
         if ACCURACY in table.index and not np.isnan(d[ACCURACY]):
             parts.append(f"spiral/elliptical {a[ACCURACY]:.2f} against {b[ACCURACY]:.2f} "
-                         f"({_signed(d[ACCURACY])})")
+                         f"({signed(d[ACCURACY])})")
         if parts:
             lines.append(f"Colour: {pair} on {bands} against {pair} on the i band alone, "
                          "the same held-out galaxies: " + "; ".join(parts)
