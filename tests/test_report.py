@@ -32,7 +32,7 @@ from skgalvae.study._seed_table import (
     seed_correlation_rows,
 )
 
-from .test_study import TINY
+from .test_study import TINY, shared_gri_run
 
 #: One section per question, in order.
 SECTIONS = ["summary", "seed", "morphology", "properties", "structure", "outliers",
@@ -156,6 +156,16 @@ def sample_run(tmp_path_factory):
 @pytest.fixture(scope="module")
 def tiny_html(tiny_run):
     return parse(tiny_run / "report.html")
+
+
+@pytest.fixture(scope="module")
+def gri_run(tmp_path_factory):
+    return shared_gri_run(tmp_path_factory)  # one gri study for test_study and this
+
+
+@pytest.fixture(scope="module")
+def gri_html(gri_run):
+    return parse(gri_run / "report.html")
 
 
 def test_report_has_header_contents_summary_and_one_section_per_question(tiny_html):
@@ -287,6 +297,57 @@ def test_sample_report_says_what_is_missing_in_one_line(sample_run):
     assert any("No latent traversal" in n for n in page.sections["reconstructions"]["notes"])
     assert "no selection: the source has no votes" in (sample_run / "report.md").read_text(
     ).lower()
+
+
+def test_gri_report_compares_colour_with_the_i_band_alone(gri_run, gri_html):
+    page = gri_html
+    assert list(page.sections) == ["summary", "bands", *SECTIONS[1:]]
+    assert [li["links"][0] for li in page.toc] == list(page.sections)
+    header = [li["text"] for li in page.header]
+    assert "Images 16x16, asinh stretch 5.0" in header[4]
+    assert header[5].startswith("Bands: g, r, i (images 3x16x16, one geometry per galaxy "
+                                "measured on the i band")
+    assert "VAE (i), PCA (i) on the i band alone of the same galaxies" in header[5]
+    # the comparison table: gri, i and gri - i per model, the numbers of the CSV
+    bands = pd.read_csv(gri_run / "tables" / "bands_comparison.csv", header=[0, 1],
+                        index_col=0)
+    (table,) = tables_of(page, "tab-bands")
+    assert len(table["rows"]) == len(bands) == 8  # 7 properties, spiral/elliptical
+    for row, (_, values) in zip(table["rows"], bands.iterrows(), strict=True):
+        assert len(row) == 6
+        for k, (pair, part) in enumerate((("VAE", "bands"), ("VAE", "i"),
+                                          ("VAE", "difference"), ("PCA", "bands"),
+                                          ("PCA", "i"), ("PCA", "difference"))):
+            assert float(row[k]) == pytest.approx(values[(pair, part)], abs=0.0051), row
+            if part == "difference":
+                assert row[k][0] in "+-"
+    # one summary sentence per pair, from those numbers, linked to the table
+    findings = {li["text"]: li["links"] for li in page.findings}
+    for pair in ("VAE", "PCA"):
+        (text,) = [t for t in findings if t.startswith(f"Colour: {pair} on gri against "
+                                                       f"{pair} on the i band alone")]
+        assert "tab-bands" in findings[text]
+        r2 = bands.drop(index="spiral/elliptical bal. acc.")
+        assert (f"mean CV R^2 over 7 properties {r2[(pair, 'bands')].mean():.2f} against "
+                f"{r2[(pair, 'i')].mean():.2f}") in text
+        acc = bands.loc["spiral/elliptical bal. acc."]
+        assert (f"spiral/elliptical {acc[(pair, 'bands')]:.2f} against "
+                f"{acc[(pair, 'i')]:.2f}") in text
+    text = "\n".join(findings)
+    assert "VAE (i) against PCA (i):" in text and "VAE (gri) against PCA (gri):" in text
+    # no empty table, every image in place, both arms side by side
+    for table in (t for s in page.sections.values() for t in s["tables"]):
+        assert table["rows"] and all(all(c.strip() for c in row) for row in table["rows"])
+    for path in page.images:
+        assert (gri_run / path).is_file(), path
+    recon = [p for p in page.images if "reconstructions_" in p]
+    assert len(recon) == 6 and "figures/reconstructions_vae_i.png" in recon
+    (r2,) = tables_of(page, "tab-cv-r2")
+    assert len(r2["rows"][0]) == 6
+    # what is measured on the i band only says so
+    assert "on the i band alone (the real sample has no other band)" in \
+        page.sections["realism"]["text"]
+    assert "only the models of the i band project it" in page.sections["outliers"]["text"]
 
 
 # ---------------------------------------------------------------- header, unit-sized

@@ -25,6 +25,25 @@ def tiny_run(tmp_path_factory):
     return out
 
 
+#: The tiny study's multi-band variant (the same galaxies in g, r, i).
+GRI = [*TINY, "--bands", "gri"]
+_SHARED = {}
+
+
+def shared_gri_run(tmp_path_factory):
+    """One tiny ``--bands gri`` study per test session (test_report.py reads it too)."""
+    if "gri" not in _SHARED:
+        out = tmp_path_factory.mktemp("study_gri")
+        assert main(["study", *GRI, "--out", str(out), "--quiet"]) == 0
+        _SHARED["gri"] = out
+    return _SHARED["gri"]
+
+
+@pytest.fixture(scope="module")
+def gri_run(tmp_path_factory):
+    return shared_gri_run(tmp_path_factory)
+
+
 @pytest.fixture
 def tiny_copy(tiny_run, tmp_path):
     """A copy of the tiny run, for tests that change it."""
@@ -315,6 +334,16 @@ def no_work(monkeypatch):
         (["simulate", "--source", "{tmp}/none.csv"], "neither 'simulated'"),
         (["fetch", "--seed", "-5"], "--seed must be an integer"),
         (["study", "--fetch", "--n-jobs", "0"], "--n-jobs must be a number of workers"),
+        (["study", "--bands", "gxi"], "--bands 'gxi': 'x' is not an SDSS band of the "
+                                      "simulator; use letters of 'ugriz'"),
+        (["study", "--bands", "grri"], "--bands 'grri' names 'r' more than once"),
+        (["study", "--bands", "irg"], "--bands 'irg' is not in wavelength order (ugriz): "
+                                      "pass --bands gri"),
+        (["simulate", "--bands", ""], "--bands must name SDSS bands"),
+        (["study", "--source", "sample", "--bands", "gri"],
+         "--source sample with --bands gri: the bundled sample has the i band only"),
+        (["study", "--fetch", "--bands", "gri"],
+         "--fetch with --bands gri: the seed's population is fetched in the i band only"),
     ],
 )
 def test_bad_inputs_exit_nonzero_with_one_line(tmp_path, capsys, no_work, argv, message):
@@ -525,3 +554,158 @@ def test_a_missing_extra_found_late_is_one_line(tmp_path, capsys, monkeypatch):
     assert status == 1
     assert len(err.splitlines()) == 1
     assert 'pip install "skgalvae[simulate]"' in err
+
+
+# ------------------------------------------------------------------ several bands
+
+
+def test_gri_study_trains_both_arms_on_the_same_galaxies(gri_run, tiny_run):
+    out = gri_run
+    models = sorted(p.stem for p in (out / "models").glob("*.pkl"))
+    assert models == ["ae", "pca", "pca_12", "pca_i", "vae", "vae_i"]
+    run = _run_json(out)
+    assert run["parameters"]["bands"] == "gri"
+    assert run["population"]["bands"] == "gri"
+    assert run["population"]["image_shape"] == [3, 16, 16]
+    images = np.load(out / "data" / "images.npy")
+    assert images.shape == (120, 3 * 16 * 16) and images.dtype == np.float32
+    # the i-only arm sees exactly what the one-band study saw: same galaxies, same
+    # pipeline, same split, same models
+    tiny = tiny_run
+    assert np.array_equal(np.load(out / "data" / "images_i.npy"),
+                          np.load(tiny / "data" / "images.npy"))
+    catalog = pd.read_csv(out / "data" / "catalog.csv")
+    one_band = pd.read_csv(tiny / "data" / "catalog.csv")
+    assert catalog["split"].tolist() == one_band["split"].tolist()
+    assert {"mag_g", "mag_r", "mag_i"} <= set(catalog.columns)
+    for key, same in (("vae_i", "vae"), ("pca_i", "pca")):
+        np.testing.assert_allclose(np.load(out / "latents" / f"{key}.npy"),
+                                   np.load(tiny / "latents" / f"{same}.npy"), atol=1e-5)
+    # the bundled real sample (i band only) is projected by the i-only arm alone
+    assert sorted(p.name for p in (out / "latents").glob("*_real.npy")) == [
+        "pca_i_real.npy", "vae_i_real.npy"]
+    np.testing.assert_array_equal(np.load(out / "data" / "real_images.npy"),
+                                  np.load(tiny / "data" / "real_images.npy"))
+    with open(out / "models" / "vae.pkl", "rb") as f:
+        vae = pickle.load(f)
+    assert vae.image_shape_ == (3, 16, 16) and vae.n_features_in_ == 768
+    assert np.load(out / "latents" / "vae.npy").shape == (120, 2)
+    # every table per model, named with its bands
+    comp = pd.read_csv(out / "tables" / "model_comparison.csv", index_col=0)
+    assert list(comp.columns) == ["VAE (gri)", "AE (gri)", "PCA (gri)", "PCA-12 (gri)",
+                                  "VAE (i)", "PCA (i)"]
+    assert not comp.isna().all(axis=1).any()
+    ood = pd.read_csv(out / "tables" / "ood_auroc.csv", index_col=0)
+    assert list(ood.columns) == list(comp.columns) and ood.notna().all().all()
+    assert set(run["results"]) == set(comp.columns)
+
+
+def test_gri_bands_comparison_is_the_difference_of_the_two_arms(gri_run):
+    tables = gri_run / "tables"
+    comp = pd.read_csv(tables / "model_comparison.csv", index_col=0)
+    bands = pd.read_csv(tables / "bands_comparison.csv", header=[0, 1], index_col=0)
+    assert list(dict.fromkeys(c[0] for c in bands.columns)) == ["VAE", "PCA"]
+    rows = [i for i in comp.index if i.startswith("R2 ")] + ["spiral/elliptical bal. acc."]
+    assert list(bands.index) == rows and "R2 log_ssfr" in rows and "R2 age" in rows
+    for pair, both, alone in (("VAE", "VAE (gri)", "VAE (i)"),
+                              ("PCA", "PCA (gri)", "PCA (i)")):
+        np.testing.assert_allclose(bands[(pair, "bands")], comp.loc[rows, both])
+        np.testing.assert_allclose(bands[(pair, "i")], comp.loc[rows, alone])
+        np.testing.assert_allclose(bands[(pair, "difference")],
+                                   comp.loc[rows, both] - comp.loc[rows, alone])
+    # structure and realism are measured on the i band, said so
+    note = (tables / "latents_vs_structure.txt").read_text()
+    if not note.startswith("skipped"):
+        assert "on the i band alone" in note
+    assert (tables / "realism.csv").is_file()
+
+
+def test_bands_i_is_the_study_without_bands(tiny_copy, capsys):
+    # --bands i records nothing new: the one-band study's fingerprints, every stage
+    # up to date, run.json's parameters as before --bands existed
+    run = _run_json(tiny_copy)
+    assert "bands" not in run["stages"]["simulate"]["parameters"]
+    assert "bands" not in run["parameters"]
+    assert main(["study", *TINY, "--bands", "i", "--out", str(tiny_copy)]) == 0
+    assert capsys.readouterr().out.count("skipped") == 4
+    assert _run_json(tiny_copy)["stages"] == run["stages"]
+    # and a stage run on it takes the recorded (implicit) bands
+    assert main(["report", "--bands", "gri", "--out", str(tiny_copy), "--quiet"]) == 1
+    assert "--bands gri differs from the i that stage 'simulate' recorded" in \
+        capsys.readouterr().err
+    from skgalvae.study._rundir import RunDir
+    from skgalvae.study._study import DEFAULTS, _plan
+
+    config = {**DEFAULTS, "n_galaxies": 120, "image_size": 16, "epochs": 2,
+              "stretch": 5.0, "n_jobs": 1, "out": str(tiny_copy)}
+    assert [reason for *_, reason, _ in _plan(config, RunDir(tiny_copy), False)] == \
+        [None] * 4
+    plan = _plan({**config, "bands": "gri"}, RunDir(tiny_copy), False)
+    assert plan[0][2] == "parameters changed (bands i -> gri)"
+
+
+def test_registry_with_bands():
+    from skgalvae.study._registry import build_model, selected_specs
+    from skgalvae.study._study import DEFAULTS
+
+    gri = {**DEFAULTS, "bands": "gri", "image_size": 16}
+    specs = selected_specs(gri)
+    assert [s.key for s in specs] == ["vae", "ae", "pca", "pca_12", "vae_i", "pca_i"]
+    assert [s.name for s in specs] == ["VAE (gri)", "AE (gri)", "PCA (gri)",
+                                       "PCA-12 (gri)", "VAE (i)", "PCA (i)"]
+    assert [s.input_bands(gri) for s in specs] == ["gri"] * 4 + ["i"] * 2
+    assert [s.key for s in selected_specs({**gri, "model": "pca"})] == [
+        "pca", "pca_12", "pca_i"]
+    assert build_model(specs[0], gri).image_shape == (3, 16, 16)
+    assert build_model(specs[4], gri).image_shape is None  # one band: as today
+    # no i-only arm without i, nor for one band: the names are the plain ones
+    for bands in ("gr", "i", "r"):
+        specs = selected_specs({**DEFAULTS, "bands": bands})
+        assert [s.name for s in specs] == ["VAE", "AE", "PCA", "PCA-12"], bands
+
+
+def _band_catalog(tmp_path, n=12):
+    """A catalog of ``n`` bundled galaxies, one FITS file per band (g, r scaled from i)."""
+    from astropy.io import fits
+
+    from skgalvae.datasets import load_sdss_sample
+
+    sample = load_sdss_sample()
+    rows = []
+    for k in range(n):
+        row = {"name": f"g{k}"}
+        for band, scale in (("g", 0.4), ("r", 0.7), ("i", 1.0)):
+            path = tmp_path / f"g{k}_{band}.fits"
+            fits.PrimaryHDU(sample.images[k] * scale).writeto(path)
+            row[f"path_{band}"] = path.name  # relative to the catalog
+        rows.append(row)
+    csv = tmp_path / "bands.csv"
+    pd.DataFrame(rows).to_csv(csv, index=False)
+    return csv
+
+
+def test_catalog_with_a_path_column_per_band(tmp_path, capsys):
+    csv = _band_catalog(tmp_path)
+    out = tmp_path / "run"
+    assert main(["simulate", "--source", str(csv), "--bands", "gri", "--image-size", "16",
+                 "--n-jobs", "1", "--out", str(out), "--quiet"]) == 0
+    assert np.load(out / "data" / "images.npy").shape == (12, 3 * 256)
+    images_i = np.load(out / "data" / "images_i.npy")
+    # the i-only arm is the one-band study of the path_i files
+    catalog = pd.read_csv(csv).rename(columns={"path_i": "path"})
+    one = tmp_path / "one.csv"
+    catalog.to_csv(one, index=False)
+    assert main(["simulate", "--source", str(one), "--image-size", "16", "--n-jobs", "1",
+                 "--out", str(tmp_path / "one"), "--quiet"]) == 0
+    np.testing.assert_array_equal(images_i, np.load(tmp_path / "one" / "data" / "images.npy"))
+    # a catalog without a path column per band is refused before any work, naming them
+    catalog.drop(columns=["path_g", "path_r"]).to_csv(one, index=False)
+    for source, bands, missing in ((one, "gri", "'path_g', 'path_r', 'path_i'"),
+                                   (csv, "griz", "'path_z'")):
+        assert main(["study", "--source", str(source), "--bands", bands, "--out",
+                     str(tmp_path / "no"), "--quiet"]) == 1
+        err = capsys.readouterr().err.strip()
+        assert f"has no column {missing}: --bands {bands} needs one FITS path column per " \
+               "band" in err, err
+        assert len(err.splitlines()) == 1
+    assert not (tmp_path / "no").exists()

@@ -6,6 +6,13 @@ cross-validated R^2 (the CV runs over held-out galaxies only), ground-truth reco
 reconstruction errors, latent diagnostics and OOD inliers all come from them. The
 correlations are also given on the training galaxies (``correlations_<key>_train.csv``),
 to show how far they carry over.
+
+In a multi-band study each model is analysed with its own images (the reconstructions,
+latent diagnostics and OOD scores), while every table of latents is shape-agnostic; the
+structural parameters and the realism check are measured on the i band alone (the
+one-band images of the i-only arm), as the bundled real sample has the i band only. When
+the i-only arm was trained, ``bands_comparison.csv`` puts each model beside its i-only
+counterpart.
 """
 
 from pathlib import Path
@@ -25,7 +32,8 @@ from ..analysis import (
     structural_parameters,
 )
 from ._diagnostics import latent_diagnostics
-from ._population import GZ2_ANSWERS, PROPERTIES, load_stage_data
+from ._population import GZ2_ANSWERS, PROPERTIES, images_file, load_stage_data
+from ._registry import get_spec, has_i_arm
 from ._split import CLEAN_CLASSES, study_sets
 from ._train import load_models
 
@@ -127,6 +135,7 @@ def analyse(config, run, stage_dir, log):
     tables = Path(stage_dir) / "tables"
     tables.mkdir(parents=True)
     images, catalog = load_stage_data(run.out)
+    arrays = {"images.npy": images}
     sets = study_sets(catalog)
     n_test = int(sets.test.sum())
     if n_test < MIN_TEST:
@@ -137,17 +146,31 @@ def analyse(config, run, stage_dir, log):
         raise ValueError(msg)
     test_cat = catalog[sets.test].reset_index(drop=True)
     train_cat = catalog[sets.train].reset_index(drop=True)
-    X_test = images[sets.test]
-    models = load_models(run.out)
+    models = load_models(run.out, config)
+    for spec, _ in models:
+        name = images_file(spec, config)
+        if name not in arrays:
+            arrays[name] = load_stage_data(run.out, name)[0]
+    images_i = i_band_images(config, arrays)
     properties, answers = correlation_columns(test_cat)
     seed = config["seed"]
     galaxy_sets_table(catalog, sets).to_csv(tables / "galaxy_sets.csv")
     log(f"analysing on {n_test} clean held-out galaxies (trained on {int(sets.train.sum())})")
     headline = {}
-    structure, structure_rows, structure_note = measure_structure(X_test, config, log)
+    if images_i is None:
+        structure, structure_rows = None, None
+        structure_note = (f"skipped: the study's bands ({config['bands']}) have no i band, "
+                          "on which the structural parameters are measured.")
+    else:
+        structure, structure_rows, structure_note = measure_structure(
+            images_i[sets.test], config, log)
+        if len(config["bands"]) > 1 and structure is not None:
+            structure_note += (" Measured on the i band alone (the i-only arm's images) "
+                               "for every model.")
     (tables / "latents_vs_structure.txt").write_text(structure_note + "\n")
     structure_corr = []
     for spec, model in models:
+        X_test = arrays[images_file(spec, config)][sets.test]
         Z_all = np.load(run.path("latents", f"{spec.key}.npy"))
         Z = Z_all[sets.test]
         names = list(model.get_feature_names_out())
@@ -203,9 +226,15 @@ def analyse(config, run, stage_dir, log):
         log(f"analysed {spec.name}: " + ", ".join(
             f"{k}={v:.3f}" for k, v in result.items() if isinstance(v, float)))
     if sets.outliers:
-        auroc = ood_auroc_table({spec.name: model for spec, model in models},
-                                images[sets.inliers],
-                                {k: images[m] for k, m in sets.outliers.items()})
+        # each model scores its own images: one table per input, columns in model order
+        parts = []
+        for name, own in arrays.items():
+            mine = {spec.name: model for spec, model in models
+                    if images_file(spec, config) == name}
+            if mine:
+                parts.append(ood_auroc_table(mine, own[sets.inliers],
+                                             {k: own[m] for k, m in sets.outliers.items()}))
+        auroc = pd.concat(parts, axis=1)[[spec.name for spec, _ in models]]
         auroc.to_csv(tables / "ood_auroc.csv")
         for spec, _ in models:
             headline[spec.name]["ood_auroc"] = {k: float(v) for k, v in auroc[spec.name].items()}
@@ -213,9 +242,75 @@ def analyse(config, run, stage_dir, log):
         structure.insert(0, "test_position", structure_rows)
         structure.to_csv(tables / "structure.csv", index=False)
         pd.concat(structure_corr, axis=1).to_csv(tables / "latents_vs_structure.csv")
-    comparison_table(headline, properties).to_csv(tables / "model_comparison.csv")
-    realism_tables(run, images, config, tables, log)
+    comparison = comparison_table(headline, properties)
+    comparison.to_csv(tables / "model_comparison.csv")
+    pairs = band_pairs(models)
+    if pairs:
+        bands_comparison(comparison, pairs).to_csv(tables / "bands_comparison.csv")
+    if images_i is not None:
+        realism_tables(run, images_i, config, tables, log)
     return headline
+
+
+def i_band_images(config, arrays):
+    """The study's i-band images: the study's own for ``--bands i``, those of the i-only
+    arm for several bands with i; None without an i band."""
+    if config["bands"] == "i":
+        return arrays["images.npy"]
+    if has_i_arm(config):
+        return arrays.get("images_i.npy")
+    return None
+
+
+def band_pairs(models):
+    """``[(model, name on the study's bands, name on i alone)]`` of the models trained.
+
+    ``model`` is the registry's plain name of the pair (``"VAE"``).
+    """
+    names = {spec.key: spec.name for spec, _ in models}
+    return [(get_spec(spec.counterpart).name, names[spec.counterpart], spec.name)
+            for spec, _ in models
+            if spec.counterpart is not None and spec.counterpart in names]
+
+
+def bands_comparison(comparison, pairs):
+    """Each model on the study's bands beside its i-only counterpart.
+
+    Parameters
+    ----------
+    comparison : pandas.DataFrame
+        :func:`comparison_table` (metrics x models).
+    pairs : list of (str, str, str)
+        ``(label, model on the study's bands, the same model on i)``: the pair's label
+        and two columns of ``comparison``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Rows: the CV R^2 of each property and the spiral/elliptical balanced accuracy
+        (held-out); columns (pair, ``"bands"`` / ``"i"`` / ``"difference"``), the
+        pair named by its label (e.g. ``"VAE"``); the difference is bands - i.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> comp = pd.DataFrame({"VAE (gri)": [0.6, 0.8], "VAE (i)": [0.2, 0.75]},
+    ...                     index=["R2 log_ssfr", "spiral/elliptical bal. acc."])
+    >>> table = bands_comparison(comp, [("VAE", "VAE (gri)", "VAE (i)")])
+    >>> table[("VAE", "difference")].round(2).tolist()
+    [0.4, 0.05]
+    """
+    rows = [i for i in comparison.index
+            if str(i).startswith("R2 ") or str(i) == "spiral/elliptical bal. acc."]
+    columns = {}
+    for label, both, alone in pairs:
+        a, b = comparison.loc[rows, both], comparison.loc[rows, alone]
+        columns[(label, "bands")] = a
+        columns[(label, "i")] = b
+        columns[(label, "difference")] = a - b
+    table = pd.DataFrame(columns, index=rows)
+    table.index.name = "metric (held-out clean galaxies)"
+    return table
 
 
 #: Simulated galaxies compared with the 100 bundled real ones (seeded subsample).

@@ -109,6 +109,7 @@ def check_config(config):
     if config["loss"] not in LOSSES:
         msg = f"--loss {config['loss']!r} is not a loss of the study; choose from {LOSSES}."
         raise StudyInputError(msg)
+    check_bands(config["bands"])
     if config["model"] not in MODEL_CHOICES:
         msg = f"--model {config['model']!r} is not a model; choose from {MODEL_CHOICES}."
         raise StudyInputError(msg)
@@ -135,6 +136,35 @@ def check_config(config):
     check_device(config["device"])
 
 
+def check_bands(bands):
+    """Raise a StudyInputError unless ``--bands`` names bands the simulator renders.
+
+    ``bands`` is a string of distinct SDSS bands (``u g r i z``, the simulator's) in
+    wavelength order, e.g. ``"gri"`` or ``"i"``.
+    """
+    from ..datasets._relations import SDSS_BANDS
+
+    if not isinstance(bands, str) or not bands:
+        msg = (f"--bands must name SDSS bands as letters in wavelength order, e.g. gri or "
+               f"i; got {bands!r}.")
+        raise StudyInputError(msg)
+    unknown = sorted(set(bands) - set(SDSS_BANDS), key=bands.index)
+    if unknown:
+        msg = (f"--bands {bands!r}: {', '.join(map(repr, unknown))} is not an SDSS band of "
+               f"the simulator; use letters of {SDSS_BANDS!r} (e.g. gri).")
+        raise StudyInputError(msg)
+    repeated = sorted({b for b in bands if bands.count(b) > 1}, key=bands.index)
+    if repeated:
+        msg = (f"--bands {bands!r} names {', '.join(map(repr, repeated))} more than once: "
+               "name each band once (e.g. gri).")
+        raise StudyInputError(msg)
+    ordered = "".join(sorted(bands, key=SDSS_BANDS.index))
+    if bands != ordered:
+        msg = (f"--bands {bands!r} is not in wavelength order ({SDSS_BANDS}): pass "
+               f"--bands {ordered} (channel k of the images is the k-th band).")
+        raise StudyInputError(msg)
+
+
 def _check_simulated_size(config):
     from ._train import MIN_TRAIN
 
@@ -152,12 +182,20 @@ def _check_simulated_size(config):
 def check_source(config):
     """Raise a StudyInputError when ``--source`` cannot give a population.
 
-    ``"simulated"`` needs GalSim (the ``simulate`` extra); a folder must hold FITS files;
-    a catalog CSV must not be empty, must have a ``path`` column and its FITS files must
-    exist (it is read here, before any stage starts).
+    ``"simulated"`` needs GalSim (the ``simulate`` extra); ``"sample"`` has the i band
+    only; a folder must hold FITS files; a catalog CSV must not be empty, must have a
+    ``path`` column (one band) or one path column per band (``path_g``, ``path_r``,
+    ``path_i`` for ``--bands gri``) and its FITS files must exist (it is read here,
+    before any stage starts).
     """
     source = config["source"]
+    bands = config.get("bands", "i")
     if source == "sample":
+        if bands != "i":
+            msg = (f"--source sample with --bands {bands}: the bundled sample has the i "
+                   "band only; pass --bands i, or --source simulated or a catalog CSV with "
+                   f"one FITS path column per band ({', '.join(band_columns(bands))}).")
+            raise StudyInputError(msg)
         return
     if source == "simulated":
         try:
@@ -184,13 +222,32 @@ def check_source(config):
             raise StudyInputError(msg)
         from ._population import _read_catalog_csv
 
-        _read_catalog_csv(path)
+        _read_catalog_csv(path, bands=bands)
         return
     msg = (
         f"--source {source!r} is neither 'simulated', 'sample', a folder of FITS files "
         "nor a catalog CSV file."
     )
     raise StudyInputError(msg)
+
+
+def band_columns(bands):
+    """The catalog's path column of each band: ``"path"`` for one band, else ``path_<b>``.
+
+    >>> band_columns("i"), band_columns("gri")
+    (['path'], ['path_g', 'path_r', 'path_i'])
+    """
+    return ["path"] if len(bands) == 1 else [f"path_{b}" for b in bands]
+
+
+def check_fetch_bands(config):
+    """Raise a StudyInputError when ``--fetch`` is asked for bands it does not download."""
+    if config.get("bands", "i") != "i":
+        msg = (f"--fetch with --bands {config['bands']}: the seed's population is fetched "
+               "in the i band only; pass --bands i, or fetch the cutouts of each band "
+               "yourself (skgalvae.datasets.fetch_sdss_cutouts(bands=...)) and pass a "
+               "catalog CSV with one path column per band as --source.")
+        raise StudyInputError(msg)
 
 
 def check_fetch_extras():

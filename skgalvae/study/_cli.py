@@ -7,6 +7,8 @@ EPILOG = """examples:
   skgalvae study                          the default study: 3,000 simulated galaxies,
                                           VAE + AE + PCA, report in results/report.html
   skgalvae study --n-galaxies 500 --epochs 5 --out quick/
+  skgalvae study --bands gri --out gri/   g, r, i galaxies (colour), compared in the
+                                          report with the same models on i alone
   skgalvae study --source sample          the bundled 100 real SDSS cutouts
   skgalvae study --source my_catalog.csv  FITS files listed in a 'path' column, with GZ2
                                           vote and property columns when available
@@ -34,7 +36,7 @@ def _channels(text):
 
 
 #: Options of the study whose values go into the configuration (dest names).
-_OPTIONS = ("source", "n_galaxies", "test_size", "latent_dim", "model", "image_size",
+_OPTIONS = ("source", "bands", "n_galaxies", "test_size", "latent_dim", "model", "image_size",
             "stretch", "epochs", "loss", "beta", "channels", "out", "seed", "device",
             "n_jobs")
 
@@ -55,7 +57,14 @@ def _add_study_options(parser, defaults, *, explicit_only=False):
 
     parser.add_argument("--source", default=default("source"),
                         help="'simulated' (default), 'sample' (bundled SDSS cutouts), a "
-                             "folder of FITS files, or a catalog CSV with a 'path' column")
+                             "folder of FITS files, or a catalog CSV with a 'path' column "
+                             "(one path column per band, path_g, path_r, path_i, for "
+                             "--bands gri)")
+    parser.add_argument("--bands", default=default("bands"),
+                        help="SDSS bands of the images, letters in wavelength order "
+                             f"(default {shown('bands')}); several bands that include i "
+                             "(e.g. gri) also train VAE and PCA on the i band alone, and "
+                             "the report compares the two")
     parser.add_argument("--n-galaxies", type=int, default=default("n_galaxies"),
                         help=f"galaxies to simulate (default {shown('n_galaxies')})")
     parser.add_argument("--test-size", type=float, default=default("test_size"),
@@ -181,11 +190,12 @@ def main(argv=None):
         config = _config(args)
         log = (lambda *a, **k: None) if args.quiet else print
         if args.command == "fetch" or getattr(args, "fetch", False):
-            from ._checks import check_config, check_fetch_extras
+            from ._checks import check_config, check_fetch_bands, check_fetch_extras
             from ._fetch import fetch_population
 
             # the download takes hours: check every option before it starts
             check_config({**DEFAULTS, **config, "source": "sample"})
+            check_fetch_bands({**DEFAULTS, **config})
             check_fetch_extras()
 
             config["source"] = str(fetch_population(config, log))

@@ -4,6 +4,14 @@ Writes ``<out>/data/``: ``images.npy`` (preprocessed, every galaxy), ``catalog.c
 row per image, with ``morphology``, ``selected``, ``clean`` and ``split``),
 ``raw_examples.npy`` / ``scaled_examples.npy`` (held-out clean galaxies) and
 ``real_images.npy`` / ``real_catalog.csv`` (the bundled SDSS sample, projected later).
+
+Several bands (``--bands gri``): ``images.npy`` holds rows of ``c * s * s`` pixels,
+band-major (``image_shape = (c, s, s)``), preprocessed with one geometry per galaxy
+measured on the i band (else the reddest) and one joint intensity scale (which keeps the
+colours). When the bands include i, ``images_i.npy`` holds the i band of the same
+galaxies preprocessed alone, exactly as a one-band study would: the i-only arm of the
+study. ``real_images.npy`` (the bundled sample has the i band only) always comes from
+the one-band pipeline.
 """
 
 from pathlib import Path
@@ -15,7 +23,9 @@ from ..datasets import load_sdss_sample, make_galaxies
 from ..io import FITSLoader
 from ..preprocessing import make_preprocessing_pipeline
 from ..selection import gz2_morphology, gz2_selection_mask
+from ._checks import band_columns
 from ._errors import StudyInputError
+from ._registry import has_i_arm
 from ._split import CLEAN_CLASSES, split_galaxies, study_sets
 
 #: Physical properties correlated with and predicted from the latents, when present.
@@ -35,8 +45,11 @@ GZ2_ANSWERS = {
 }
 
 
-def _read_catalog_csv(path):
+def _read_catalog_csv(path, bands="i"):
+    """Read a catalog CSV and resolve its FITS paths: one ``path`` column for one band,
+    one ``path_<band>`` column per band for several (:func:`._checks.band_columns`)."""
     path = Path(path)
+    columns = band_columns(bands)
     try:
         catalog = pd.read_csv(path)
     except pd.errors.EmptyDataError as exc:
@@ -52,22 +65,32 @@ def _read_catalog_csv(path):
     if catalog.empty:
         msg = f"catalog {str(path)!r} has no rows."
         raise StudyInputError(msg)
-    if "path" not in catalog.columns:
+    if len(columns) == 1 and "path" not in catalog.columns:
         msg = (
             f"catalog {str(path)!r} has no 'path' column (the FITS file of each galaxy); "
             f"its columns are: {', '.join(map(str, catalog.columns[:15]))}."
         )
         raise StudyInputError(msg)
-    paths = [p if Path(p).is_absolute() else str(path.parent / p) for p in catalog["path"]]
-    missing = [(i + 2, p) for i, p in enumerate(paths) if not Path(p).is_file()]
-    if missing:
-        row, first = missing[0]
+    absent = [c for c in columns if c not in catalog.columns]
+    if absent:
         msg = (
-            f"catalog {str(path)!r}: {len(missing)} FITS file(s) in column 'path' do not "
-            f"exist, first at line {row}: {first!r}."
+            f"catalog {str(path)!r} has no column {', '.join(map(repr, absent))}: --bands "
+            f"{bands} needs one FITS path column per band ({', '.join(columns)}); its "
+            f"columns are: {', '.join(map(str, catalog.columns[:15]))}."
         )
         raise StudyInputError(msg)
-    catalog["path"] = paths
+    for column in columns:
+        paths = [p if Path(p).is_absolute() else str(path.parent / p)
+                 for p in catalog[column]]
+        missing = [(i + 2, p) for i, p in enumerate(paths) if not Path(p).is_file()]
+        if missing:
+            row, first = missing[0]
+            msg = (
+                f"catalog {str(path)!r}: {len(missing)} FITS file(s) in column {column!r} "
+                f"do not exist, first at line {row}: {first!r}."
+            )
+            raise StudyInputError(msg)
+        catalog[column] = paths
     return catalog
 
 
@@ -77,15 +100,25 @@ def _has_gz2(catalog, kind):
     return all(c in catalog.columns for c in needed)
 
 
-def load_population(source, *, n_galaxies, seed, n_jobs, verbose, log):
-    """Return ``(raw images (n, h, w), catalog, provenance dict)`` for ``source``."""
+def load_population(source, *, n_galaxies, seed, n_jobs, verbose, log, bands="i"):
+    """Return ``(raw images, catalog, provenance dict)`` for ``source``.
+
+    The raw images are ``(n, h, w)`` for one band, ``(n, c, h, w)`` for the ``c`` bands
+    of ``bands``, in its order.
+    """
+    multi = len(bands) > 1
     if source == "simulated":
+        extra = {"bands": bands} if multi else {}
         bunch = make_galaxies(n_galaxies, image_size=150, random_state=seed, n_jobs=n_jobs,
-                              verbose=verbose)
+                              verbose=verbose, **extra)
         provenance = {"source": "simulated", "generator": "skgalvae.datasets.make_galaxies",
-                      "n_samples": n_galaxies, "image_size": 150, "random_state": seed}
+                      "n_samples": n_galaxies, "image_size": 150, "random_state": seed,
+                      **extra}
         return bunch.images, bunch.catalog, provenance
     if source == "sample":
+        if multi:
+            msg = f"--source sample with --bands {bands}: the bundled sample has the i band only."
+            raise StudyInputError(msg)
         bunch = load_sdss_sample(n_jobs=n_jobs)
         return bunch.images, bunch.catalog, {"source": "bundled SDSS i-band sample",
                                              "n_samples": len(bunch.images)}
@@ -98,18 +131,26 @@ def load_population(source, *, n_galaxies, seed, n_jobs, verbose, log):
         catalog = pd.DataFrame({"name": [f.name.split(".fits")[0] for f in files],
                                 "path": [str(f) for f in files]})
     elif path.is_file():
-        catalog = _read_catalog_csv(path)
+        catalog = _read_catalog_csv(path, bands=bands)
     else:
         msg = (
             f"--source {source!r} is neither 'simulated', 'sample', a folder of FITS files "
             "nor a catalog CSV file."
         )
         raise StudyInputError(msg)
-    log(f"reading {len(catalog)} FITS files from {source}")
-    data = FITSLoader(n_jobs=n_jobs, verbose=verbose, output_shape=(150, 150),
-                      fill_value=0.0).fit_transform(catalog["path"])
-    return data.reshape(-1, 150, 150), catalog, {"source": str(path.resolve()),
-                                                 "n_samples": len(catalog)}
+    columns = [c for c in band_columns(bands) if c in catalog.columns] or ["path"]
+    if not multi:
+        log(f"reading {len(catalog)} FITS files from {source}")
+        data = FITSLoader(n_jobs=n_jobs, verbose=verbose, output_shape=(150, 150),
+                          fill_value=0.0).fit_transform(catalog["path"])
+        return data.reshape(-1, 150, 150), catalog, {"source": str(path.resolve()),
+                                                     "n_samples": len(catalog)}
+    # one path column per band (a catalog), or one cube per galaxy (a folder)
+    log(f"reading the {bands} bands of {len(catalog)} galaxies from {source}")
+    data = FITSLoader(bands=bands, n_jobs=n_jobs, verbose=verbose, output_shape=(150, 150),
+                      fill_value=0.0).fit_transform(catalog[columns])
+    return data.reshape(-1, len(bands), 150, 150), catalog, {
+        "source": str(path.resolve()), "n_samples": len(catalog), "bands": bands}
 
 
 def label_population(catalog, *, test_size, random_state, fraction_kind="debiased",
@@ -157,34 +198,73 @@ def label_population(catalog, *, test_size, random_state, fraction_kind="debiase
                                "stratified_by": stratified}}
 
 
+def _pipeline(config, bands, crop):
+    """Stage 1's preprocessing of images of ``bands`` (a one-band study's, for one band)."""
+    if len(bands) == 1:
+        return make_preprocessing_pipeline(output_shape=config["image_size"], crop=crop,
+                                           stretch=config["stretch"],
+                                           n_jobs=config["n_jobs"])
+    # the geometry on the i band (else the reddest); one scale keeps the colours
+    reference = bands.index("i") if "i" in bands else -1
+    return make_preprocessing_pipeline(
+        output_shape=config["image_size"], crop=crop, stretch=config["stretch"],
+        image_shape=(len(bands), 150, 150), reference_band=reference,
+        log_channels="joint", n_jobs=config["n_jobs"])
+
+
+def study_image_shape(config, bands=None):
+    """Shape of the preprocessed images of ``bands`` (default: the study's).
+
+    ``(s, s)`` for one band, ``(c, s, s)`` for ``c`` bands (``s = --image-size``).
+    """
+    bands = config["bands"] if bands is None else bands
+    size = config["image_size"]
+    return (size, size) if len(bands) == 1 else (len(bands), size, size)
+
+
 def build_population(config, run, stage_dir, log):
     """Run stage 1 into ``stage_dir`` and return its summary for run.json."""
     data_dir = Path(stage_dir) / "data"
     data_dir.mkdir(parents=True, exist_ok=True)
+    bands = config["bands"]
     raw, catalog, provenance = load_population(
-        config["source"], n_galaxies=config["n_galaxies"], seed=config["seed"],
-        n_jobs=config["n_jobs"], verbose=config["verbose"], log=log)
+        config["source"], bands=bands, n_galaxies=config["n_galaxies"],
+        seed=config["seed"], n_jobs=config["n_jobs"], verbose=config["verbose"], log=log)
     catalog, selection = label_population(catalog, test_size=config["test_size"],
                                           random_state=config["seed"], log=log)
     # Crop the central 100x100 pixels (40 arcsec) around the centred, rotated galaxy
     # before resizing, as the seed did (its arrays were 100x100); larger outputs keep the
     # whole 150x150 frame.
     crop = 100 if config["image_size"] <= 100 else None
-    pipe = make_preprocessing_pipeline(output_shape=config["image_size"], crop=crop,
-                                       stretch=config["stretch"], n_jobs=config["n_jobs"])
-    log(f"preprocessing {len(raw)} images: central {crop or 150} pixels resized to "
-        f"{config['image_size']}x{config['image_size']}")
-    images = pipe.fit_transform(raw).astype(np.float32)
+    pipe = _pipeline(config, bands, crop)
+    shape = study_image_shape(config)
+    described = f"{bands} bands, " if len(bands) > 1 else ""
+    log(f"preprocessing {len(raw)} images ({described}central {crop or 150} pixels resized "
+        f"to {config['image_size']}x{config['image_size']})")
+    images = pipe.fit_transform(raw.reshape(len(raw), -1) if len(bands) > 1 else raw)
+    images = images.astype(np.float32)
     sets = study_sets(catalog)
     example_rows = np.flatnonzero(sets.test)[:8]
-    real = load_sdss_sample(n_jobs=config["n_jobs"])
-    real_images = pipe.transform(real.images).astype(np.float32)
+    one_band = pipe
+    if has_i_arm(config):
+        # the i-only arm: the i band of the same galaxies, preprocessed alone
+        one_band = _pipeline(config, "i", crop)
+        log("preprocessing the i band alone (the i-only arm)")
+        images_i = one_band.fit_transform(raw[:, bands.index("i")]).astype(np.float32)
+        np.save(data_dir / "images_i.npy", images_i)
+    outputs = {}
+    if "i" in bands:
+        real = load_sdss_sample(n_jobs=config["n_jobs"])
+        real_images = one_band.transform(real.images).astype(np.float32)
+        np.save(data_dir / "real_images.npy", real_images)
+        real.catalog.drop(columns="path").to_csv(data_dir / "real_catalog.csv", index=False)
+    else:
+        outputs["real_sample"] = ("not projected: the bundled SDSS sample has the i band "
+                                  f"only, the study's bands are {bands}")
     np.save(data_dir / "images.npy", images)
     np.save(data_dir / "raw_examples.npy", raw[example_rows])
     np.save(data_dir / "scaled_examples.npy", images[example_rows])
-    np.save(data_dir / "real_images.npy", real_images)
     catalog.to_csv(data_dir / "catalog.csv", index=False)
-    real.catalog.drop(columns="path").to_csv(data_dir / "real_catalog.csv", index=False)
     counts = catalog.loc[catalog["clean"], "morphology"].value_counts().to_dict()
     n_train, n_test = int(sets.train.sum()), int(sets.test.sum())
     log(f"population: {len(catalog)} galaxies, {int(catalog['clean'].sum())} clean "
@@ -194,11 +274,16 @@ def build_population(config, run, stage_dir, log):
             "n_clean": int(catalog["clean"].sum()), "n_train": n_train, "n_test": n_test,
             "morphology_counts": counts, **selection,
             "preprocessing": {"image_size": config["image_size"], "crop": crop,
-                              "stretch": config["stretch"]}}
+                              "stretch": config["stretch"]},
+            "bands": bands, "image_shape": list(shape), **outputs}
 
 
-def load_stage_data(out):
-    """Read what stage 1 wrote; a clear error when it has not run."""
+def load_stage_data(out, images="images.npy"):
+    """Read what stage 1 wrote: ``(images, catalog)``; a clear error when it has not run.
+
+    ``images`` names the array: ``"images.npy"`` (the study's bands) or
+    ``"images_i.npy"`` (the i band alone, in a multi-band study).
+    """
     data_dir = Path(out) / "data"
     if not (data_dir / "catalog.csv").is_file():
         msg = (
@@ -207,5 +292,11 @@ def load_stage_data(out):
         )
         raise StudyInputError(msg)
     catalog = pd.read_csv(data_dir / "catalog.csv", low_memory=False)
-    images = np.load(data_dir / "images.npy")
-    return images, catalog
+    return np.load(data_dir / images), catalog
+
+
+def images_file(spec, config):
+    """The array of stage 1 that ``spec``'s model is fitted on and analysed with."""
+    if spec.bands is not None and spec.bands != config["bands"]:
+        return f"images_{spec.bands}.npy"
+    return "images.npy"

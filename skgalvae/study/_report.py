@@ -6,6 +6,11 @@ folder. The report (:mod:`._sections`, rendered by :mod:`._document`) opens with
 generated from the numbers (:mod:`._summary`), puts the seed's published numbers beside
 this run's (:mod:`._seed_table`), then has one section per question with the models side
 by side. Figures and tables show held-out clean galaxies unless they say otherwise.
+
+In a multi-band study every image is drawn as a Lupton et al. (2004) colour composite
+(:mod:`skgalvae.plotting`), each model's reconstructions and traversals from its own
+images; when the i-only arm was trained a section compares each model on the study's
+bands with its i-only counterpart (:func:`._sections.bands_section`).
 """
 
 from pathlib import Path
@@ -33,7 +38,7 @@ from ..plotting import (  # noqa: E402
     plot_training_curves,
 )
 from ._document import Table, render_html, render_markdown  # noqa: E402
-from ._population import load_stage_data  # noqa: E402
+from ._population import images_file, load_stage_data, study_image_shape  # noqa: E402
 from ._report_data import ModelInfo, load_report_data  # noqa: E402
 from ._sections import header, sections  # noqa: E402
 from ._split import CLEAN_CLASSES, study_sets  # noqa: E402
@@ -50,19 +55,20 @@ def _save_figure(fig, path):
     return path
 
 
-def _figures(run, stage_dir, log):
+def _figures(run, stage_dir, log, config):
     """Draw every figure into ``stage_dir``; return ``({name: relative path}, models)``.
 
     Every figure shows held-out clean galaxies (never trained on), outlier sets that
-    exclude the training galaxies and the bundled real sample; the training curves are
-    the models' own.
+    exclude the training galaxies and the bundled real sample (projected by the models
+    of the i band only: it has no other band); the training curves are the models' own.
     """
     out = run.out
     figdir = Path(stage_dir) / "figures"
     images, catalog = load_stage_data(out)
+    arrays = {"images.npy": images}
     sets = study_sets(catalog)
     test = sets.test
-    models = load_models(out)
+    models = load_models(out, config)
     labels = catalog["morphology"].where(catalog["morphology"].isin(CLEAN_CLASSES), None)
     truth = catalog["class"] if "class" in catalog.columns else catalog["morphology"]
     is_ood = np.zeros(len(catalog), dtype=bool)
@@ -76,18 +82,25 @@ def _figures(run, stage_dir, log):
 
     raw = np.load(run.path("data", "raw_examples.npy"))
     scaled = np.load(run.path("data", "scaled_examples.npy"))
+    # several bands: flat rows of (c, s, s) pixels, drawn as colour composites
+    shapes = ({} if len(config["bands"]) == 1
+              else {"scaled_image_shape": study_image_shape(config)})
     if len(raw):
-        add(plot_raw_vs_scaled(raw, scaled, n=min(6, len(raw))), "examples",
+        add(plot_raw_vs_scaled(raw, scaled, n=min(6, len(raw)), **shapes), "examples",
             "Example images (held-out)", "Raw cutouts of held-out clean galaxies (top) and "
             "after background subtraction, centring, rotation, resizing and asinh scaling "
             "(bottom).")
     for spec, model in models:
         key, name = spec.key, spec.name
+        file = images_file(spec, config)
+        if file not in arrays:
+            arrays[file] = load_stage_data(out, file)[0]
         Z = np.load(run.path("latents", f"{key}.npy"))
         dims = (0, 1) if Z.shape[1] >= 2 else (0, 0)
         if hasattr(model, "reconstruct"):
-            X = images[test][:8]
-            add(plot_reconstructions(X, model.reconstruct(X), n=len(X)),
+            X = arrays[file][test][:8]
+            add(plot_reconstructions(X, model.reconstruct(X), n=len(X),
+                                     image_shape=model.image_shape_),
                 f"reconstructions_{key}", f"{name}: reconstructions (held-out)",
                 "Held-out inputs (top) and their reconstructions (bottom).")
         if hasattr(model, "components_as_images"):
@@ -110,13 +123,16 @@ def _figures(run, stage_dir, log):
             add(fig, f"latent_classes_{key}", f"{name}: latent space vs morphology (held-out)",
                 "Held-out clean galaxies coloured by GZ2 class, with 50% and 90% density "
                 "contours.")
-        real = np.load(run.path("latents", f"{key}_real.npy"))
+        real_path = run.path("latents", f"{key}_real.npy")
+        real = np.load(real_path) if real_path.is_file() else Z[:0]
         Z_out = np.concatenate([Z[is_ood], real])
         out_labels = np.concatenate([truth[is_ood].to_numpy(dtype=object),
                                      np.full(len(real), "SDSS sample", dtype=object)])
         fig, ax = plt.subplots(figsize=(5.5, 4.5))
         plot_outliers_on_latent_map(Z[sets.inliers], Z_out, out_labels, dims=dims, ax=ax)
-        ax.set_title(f"{name}: mergers, irregulars and real SDSS galaxies", pad=36)
+        ax.set_title(f"{name}: mergers, irregulars and real SDSS galaxies" if len(real)
+                     else f"{name}: mergers and irregulars (the SDSS sample is i band "
+                          "only)", pad=36)
         add(fig, f"outliers_{key}", f"{name}: outliers and real galaxies on the map",
             "Galaxies never trained on (mergers, irregulars, none of them a training "
             "galaxy) and the bundled real SDSS sample, projected onto the map of the "
@@ -193,9 +209,9 @@ def make_report(config, run, stage_dir, log):
     by the stage that made the data), never from the current command line.
     """
     stage_dir = Path(stage_dir)
-    figures, models = _figures(run, stage_dir, log)
-    infos = [ModelInfo(spec.key, spec.name, spec.decodes, spec.variational)
-             for spec, _ in models]
+    figures, models = _figures(run, stage_dir, log, config)
+    infos = [ModelInfo(spec.key, spec.name, spec.decodes, spec.variational,
+                       spec.input_bands(config), spec.counterpart) for spec, _ in models]
     data = load_report_data(run, infos, figures)
     header_lines = header(data)
     parts = sections(data)

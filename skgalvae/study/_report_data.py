@@ -16,12 +16,16 @@ from ._population import GZ2_ANSWERS
 
 @dataclass
 class ModelInfo:
-    """A model of the run: registry ``key``, display ``name``, whether it ``decodes``."""
+    """A model of the run: registry ``key``, display ``name``, whether it ``decodes``,
+    the ``bands`` it was fitted on (None: not recorded, one band) and, for a model of
+    the i-only arm, the key of the model it ``pair``s with on the study's bands."""
 
     key: str
     name: str
     decodes: bool = False
     variational: bool = False
+    bands: str = None
+    pair: str = None
 
 
 @dataclass
@@ -44,6 +48,10 @@ class ReportData:
     structure : DataFrame or None
         ``latents_vs_structure.csv`` (columns (statistic, "<model> <latent>")).
     realism, realism_notes : DataFrame or None, list of str
+    bands : DataFrame or None
+        ``bands_comparison.csv``: each model on the study's bands beside its i-only
+        counterpart (columns (model, "bands" / "i" / "difference")); None without an
+        i-only arm.
     figures : dict
         ``{figure name: path relative to the report}``.
     """
@@ -62,11 +70,17 @@ class ReportData:
     structure: pd.DataFrame = None
     realism: pd.DataFrame = None
     realism_notes: list = field(default_factory=list)
+    bands: pd.DataFrame = None
     figures: dict = field(default_factory=dict)
 
     @property
     def population(self):
         return self.info.get("population", {})
+
+    @property
+    def study_bands(self):
+        """The study's bands, as stage 1 recorded them (``"i"`` before ``--bands``)."""
+        return self.population.get("bands", "i")
 
     @property
     def n_test(self):
@@ -117,6 +131,9 @@ def load_report_data(run, models, figures=None):
     data.structure_note = note.read_text().strip() if note.is_file() else None
     data.structure = _read(folder / "latents_vs_structure.csv", **two)
     data.realism = _read(folder / "realism.csv", index_col=0)
+    data.bands = _read(folder / "bands_comparison.csv", **two)
+    if data.bands is not None and data.bands.dropna(how="all").empty:
+        data.bands = None
     notes = folder / "realism_notes.txt"
     data.realism_notes = notes.read_text().splitlines() if notes.is_file() else []
     if data.comparison is not None:

@@ -27,11 +27,17 @@ STAGES = ("simulate", "train", "analyse", "report")
 #: The parameters each stage depends on itself (its fingerprint adds its upstream's).
 #: ``device``, ``n_jobs`` and ``verbose`` change how a stage runs, not what it makes.
 STAGE_PARAMETERS = {
-    "simulate": ("source", "n_galaxies", "image_size", "stretch", "seed", "test_size"),
+    "simulate": ("source", "bands", "n_galaxies", "image_size", "stretch", "seed",
+                 "test_size"),
     "train": ("model", "latent_dim", "epochs", "loss", "beta", "channels"),
     "analyse": (),
     "report": (),
 }
+#: Parameters that came after runs were recorded without them, with the value those runs
+#: had: at that value a parameter is left out of its stage's parameters (and so of its
+#: fingerprint), so that a run recorded before it existed stays up to date and a
+#: one-band study records exactly what it did before ``--bands``.
+IMPLICIT = {"bands": "i"}
 #: The top-level entries of the output folder each stage writes (and replaces).
 STAGE_OUTPUTS = {
     "simulate": ("data",),
@@ -56,8 +62,20 @@ def _json_default(value):
 
 
 def stage_parameters(stage, config):
-    """Return ``{name: value}`` of the parameters ``stage`` depends on, from ``config``."""
-    return {name: canonical(config[name]) for name in STAGE_PARAMETERS[stage]}
+    """Return ``{name: value}`` of the parameters ``stage`` depends on, from ``config``.
+
+    A parameter of :data:`IMPLICIT` at its implicit value is left out.
+    """
+    parameters = {name: canonical(config[name]) for name in STAGE_PARAMETERS[stage]}
+    return {name: value for name, value in parameters.items()
+            if not (name in IMPLICIT and value == IMPLICIT[name])}
+
+
+def recorded_parameters(stage, record):
+    """The parameters a stage's ``record`` ran with, :data:`IMPLICIT` ones filled in."""
+    implicit = {name: value for name, value in IMPLICIT.items()
+                if name in STAGE_PARAMETERS[stage]}
+    return {**implicit, **record["parameters"]}
 
 
 def fingerprint(stage, parameters, upstream):
@@ -83,6 +101,8 @@ def fingerprint(stage, parameters, upstream):
 
 def changed_parameters(recorded, current):
     """``"name old -> new"`` for each parameter whose value differs."""
+    recorded = {**IMPLICIT, **recorded}
+    current = {**IMPLICIT, **current}
     names = [*recorded, *(k for k in current if k not in recorded)]
     return [f"{name} {_show(recorded.get(name))} -> {_show(current.get(name))}"
             for name in names if canonical(recorded.get(name)) != canonical(current.get(name))]

@@ -29,12 +29,14 @@ from ._rundir import (
     canonical,
     changed_parameters,
     fingerprint,
+    recorded_parameters,
     stage_parameters,
 )
 
 #: Defaults of the study (the README's main job).
 DEFAULTS = {
     "source": "simulated",
+    "bands": "i",  # the SDSS bands of the images, wavelength order ("gri")
     "n_galaxies": 3000,
     "test_size": 0.25,
     "latent_dim": 2,
@@ -182,7 +184,7 @@ def run_stage(stage, config, log=print):
                     "study`) first."
                 )
             raise StudyInputError(msg)
-        for name, value in record["parameters"].items():
+        for name, value in recorded_parameters(earlier, record).items():
             if name in explicit and canonical(explicit[name]) != value:
                 option = f"--{name.replace('_', '-')}"
                 msg = (
@@ -216,7 +218,7 @@ def run_study(config=None, *, force=False, log=print):
     Parameters
     ----------
     config : dict, default=None
-        Overrides of :data:`DEFAULTS` (``source``, ``n_galaxies``, ``test_size``,
+        Overrides of :data:`DEFAULTS` (``source``, ``bands``, ``n_galaxies``, ``test_size``,
         ``latent_dim``, ``model``, ``image_size``, ``stretch``, ``epochs``, ``loss``,
         ``beta``, ``channels``, ``out``, ``seed``, ``device``, ``n_jobs``, ``verbose``).
     force : bool, default=False

@@ -99,6 +99,61 @@ def properties_sentence(data):
             f"over folds): {text} ({link('table', 'tab-cv-r2')}).")
 
 
+def pair_columns(bands):
+    """Column heads of the bands comparison: ``{"bands": "gri", "i": "i", "difference":
+    "gri - i"}``."""
+    return {"bands": bands, "i": "i", "difference": f"{bands} - i"}
+
+
+def signed(value):
+    """A difference with its sign and 2 decimals; ``+0.00`` rather than ``-0.00``.
+
+    >>> signed(0.157), signed(-0.0048), signed(float("nan"))
+    ('+0.16', '+0.00', 'n/a')
+    """
+    if np.isnan(value):
+        return "n/a"
+    text = f"{value:+.2f}"
+    return "+0.00" if text == "-0.00" else text
+
+
+def bands_sentences(data):
+    """Each model on the study's bands against itself on the i band alone."""
+    table = data.bands
+    if table is None:
+        return []
+    bands = data.study_bands
+    r2_rows = [i for i in table.index if str(i).startswith("R2 ")]
+    lines = []
+    for pair in dict.fromkeys(c[0] for c in table.columns):
+        a, b, d = (table[(pair, part)] for part in ("bands", "i", "difference"))
+        parts = []
+        r2 = [r for r in r2_rows if not np.isnan(d[r])]
+        if r2:
+            parts.append(f"mean CV R^2 over {len(r2)} properties {a[r2].mean():.2f} against "
+                         f"{b[r2].mean():.2f} ({signed(d[r2].mean())})")
+            gains = sorted(r2, key=lambda r: -d[r])
+
+            def show(rows, a=a, b=b, d=d):
+                return ", ".join(f"{r.removeprefix('R2 ')} {a[r]:.2f} against {b[r]:.2f} "
+                                 f"({signed(d[r])})" for r in rows)
+
+            gained = [r for r in gains[:2] if d[r] >= LEVEL]
+            if gained:
+                parts.append(f"most gained: {show(gained)}")
+            lost = [r for r in gains[-1:] if d[r] <= -LEVEL]
+            if lost:
+                parts.append(f"most lost: {show(lost)}")
+        if ACCURACY in table.index and not np.isnan(d[ACCURACY]):
+            parts.append(f"spiral/elliptical {a[ACCURACY]:.2f} against {b[ACCURACY]:.2f} "
+                         f"({signed(d[ACCURACY])})")
+        if parts:
+            lines.append(f"Colour: {pair} on {bands} against {pair} on the i band alone, "
+                         "the same held-out galaxies: " + "; ".join(parts)
+                         + f" ({link('table', 'tab-bands')}).")
+    return lines
+
+
 def collapse_sentence(data):
     parts, collapsed = [], False
     for name, diag in data.diagnostics.items():
@@ -159,16 +214,18 @@ def _verdict(a, b, higher_is_better=True):
 
 
 def against_pca_sentences(data):
-    """Each decoding model against PCA with as many components, metric by metric."""
+    """Each decoding model against PCA with as many components on the same bands."""
     comp = data.comparison
-    base = next((m.name for m in data.models if m.key == "pca"), None)
-    if comp is None or base is None or base not in comp.columns:
+    pcas = [m for m in data.models if "pca" in (m.key, m.pair)]
+    if comp is None or not pcas:
         return []
     r2_rows = [i for i in comp.index if str(i).startswith("R2 ")]
     lines = []
     for model in data.models:
         name = model.name
-        if not model.decodes or name not in comp.columns:
+        base = next((m.name for m in pcas if m.bands == model.bands), None)
+        if (not model.decodes or name not in comp.columns or base is None
+                or base not in comp.columns):
             continue
         parts = []
         if r2_rows:
@@ -212,7 +269,8 @@ def realism_sentence(data):
 
 def findings(data):
     """The summary's sentences, in the order of the report's sections."""
-    lines = [morphology_sentence(data), properties_sentence(data), seed_sentence(data),
+    lines = [morphology_sentence(data), properties_sentence(data), *bands_sentences(data),
+             seed_sentence(data),
              collapse_sentence(data), *outlier_sentences(data),
              *against_pca_sentences(data), realism_sentence(data)]
     return [line for line in lines if line]

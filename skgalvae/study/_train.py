@@ -3,8 +3,11 @@
 Writes ``models/<key>.pkl`` (the fitted estimators, one per model of the registry that the
 configuration selects), ``models/history_<key>.csv`` (the training histories),
 ``latents/<key>.npy`` (latents of every galaxy of the population) and
-``latents/<key>_real.npy`` (the bundled SDSS sample projected). Everything is written into
-the stage's staging folder; nothing reaches ``models/`` before every model is fitted.
+``latents/<key>_real.npy`` (the bundled SDSS sample projected, for the models that take
+the i band alone: the sample has no other band). Each model is fitted on its own images
+(``data/images.npy``, or ``data/images_i.npy`` for the i-only arm of a multi-band study),
+always the same training galaxies. Everything is written into the stage's staging
+folder; nothing reaches ``models/`` before every model is fitted.
 """
 
 import pickle
@@ -14,8 +17,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ._population import load_stage_data
-from ._registry import REGISTRY, selected_specs
+from ._population import images_file, load_stage_data
+from ._registry import REGISTRY, build_model, selected_specs
 from ._split import study_sets
 
 #: Fewest clean training galaxies to train on.
@@ -29,12 +32,14 @@ def train_models(config, run, stage_dir, log):
     every galaxy are written so that later stages can pick the held-out ones.
     """
     images, catalog = load_stage_data(run.out)
-    real = np.load(run.path("data", "real_images.npy"))
+    arrays = {"images.npy": images}
+    real_path = run.path("data", "real_images.npy")
+    real = np.load(real_path) if real_path.is_file() else None
     sets = study_sets(catalog)
-    X = images[sets.train]
-    if len(X) < MIN_TRAIN:
+    n_train = int(sets.train.sum())
+    if n_train < MIN_TRAIN:
         msg = (
-            f"only {len(X)} clean training galaxies: at least {MIN_TRAIN} are needed to "
+            f"only {n_train} clean training galaxies: at least {MIN_TRAIN} are needed to "
             "train; use more galaxies (--n-galaxies) or a smaller --test-size."
         )
         raise ValueError(msg)
@@ -43,15 +48,22 @@ def train_models(config, run, stage_dir, log):
     latents_dir.mkdir(parents=True)
     summary = {}
     for spec in selected_specs(config):
-        model = spec.factory(config)
+        name = images_file(spec, config)
+        if name not in arrays:
+            arrays[name] = load_stage_data(run.out, name)[0]
+        own = arrays[name]
+        X = own[sets.train]
+        model = build_model(spec, config)
         log(f"fitting {spec.name} on {len(X)} clean training galaxies ({X.shape[1]} pixels)")
         start = time.perf_counter()
         model.fit(X)
         seconds = time.perf_counter() - start
         with open(models_dir / f"{spec.key}.pkl", "wb") as f:
             pickle.dump(model, f)
-        np.save(latents_dir / f"{spec.key}.npy", model.transform(images).astype(np.float32))
-        np.save(latents_dir / f"{spec.key}_real.npy", model.transform(real).astype(np.float32))
+        np.save(latents_dir / f"{spec.key}.npy", model.transform(own).astype(np.float32))
+        if real is not None and spec.input_bands(config) == "i":
+            np.save(latents_dir / f"{spec.key}_real.npy",
+                    model.transform(real).astype(np.float32))
         history = getattr(model, "history_", None)
         if history is not None:
             pd.DataFrame(history).to_csv(models_dir / f"history_{spec.key}.csv", index=False)
@@ -66,10 +78,12 @@ def train_models(config, run, stage_dir, log):
     return summary
 
 
-def load_models(out):
+def load_models(out, config=None):
     """Return ``[(spec, fitted model)]`` from ``<out>/models``, in registry order.
 
-    Each model is read from ``models/<key>.pkl`` by its registry key.
+    Each model is read from ``models/<key>.pkl`` by its registry key; with ``config``
+    (the study's configuration) each spec is :meth:`~._registry.ModelSpec.resolved`
+    for it (its display name).
     """
     folder = Path(out) / "models"
     models = []
@@ -77,7 +91,8 @@ def load_models(out):
         path = folder / f"{spec.key}.pkl"
         if path.is_file():
             with open(path, "rb") as f:
-                models.append((spec, pickle.load(f)))
+                model = pickle.load(f)
+            models.append((spec if config is None else spec.resolved(config), model))
     if not models:
         msg = f"{str(folder)!r} holds no fitted model: run `skgalvae train --out {out}` first."
         raise FileNotFoundError(msg)
