@@ -17,7 +17,6 @@ r, channel 2 = red = i. Pillow (a dependency of matplotlib) reads the files.
 """
 
 import os
-import warnings
 from numbers import Integral
 from pathlib import Path
 
@@ -31,6 +30,7 @@ from ..utils._images import normalise_shape
 from ..utils._progress import progress
 from ..utils._resample import resize_images
 from ._fits import _as_paths
+from ._rows import PathLoaderMixin, stack_rows
 
 #: The RGB channel (0 red, 1 green, 2 blue) of each SDSS band in a gri colour composite.
 RGB_CHANNEL = {"i": 0, "r": 1, "g": 2}
@@ -226,7 +226,8 @@ def _load_colour(path, names, output_shape):
     return (image[0] if len(names) == 1 else image), None
 
 
-class ColourImageLoader(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
+class ColourImageLoader(PathLoaderMixin, ClassNamePrefixFeaturesOutMixin, TransformerMixin,
+                        BaseEstimator):
     """Read 8-bit colour JPEG/PNG cutouts into rows of g, r, i bands in [0, 1].
 
     For Galaxy Zoo style subject images (SDSS gri composites): the red, green and blue
@@ -370,35 +371,7 @@ class ColourImageLoader(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseE
         else:
             results = Parallel(n_jobs=self.n_jobs, prefer="threads")(
                 delayed(_load_colour)(p, names, shape) for p in items)
-        out = np.full((len(paths), int(np.prod(self.image_shape_))), np.nan, np.float32)
-        bad = []
-        for i, (path, (image, error)) in enumerate(zip(paths, results)):
-            if image is not None and image.shape != tuple(self.image_shape_):
-                error = (
-                    f"image file {path!r} has shape {image.shape}, not "
-                    f"{tuple(self.image_shape_)} like the others; pass output_shape= to "
-                    "resample every image to one shape."
-                )
-                image = None
-            if image is None:
-                if self.on_error == "raise":
-                    raise ColourImageError(error)
-                bad.append(error)
-            else:
-                out[i] = image.ravel()
-        if bad:
-            msg = f"{len(bad)} of {len(paths)} images gave NaN rows:\n" + "\n".join(bad)
-            warnings.warn(msg, UserWarning, stacklevel=2)
-        return out
-
-    @property
-    def _n_features_out(self):
-        return int(np.prod(self.image_shape_))
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.input_tags.two_d_array = False
-        tags.input_tags.string = True
-        tags.requires_fit = True
-        return tags
+        return stack_rows(paths, results, self.image_shape_, on_error=self.on_error,
+                          error_class=ColourImageError,
+                          describe=lambda i, path: f"image file {path!r}", what="images")
 

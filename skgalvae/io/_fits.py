@@ -25,6 +25,7 @@ from sklearn.utils.validation import check_is_fitted
 from ..utils._images import normalise_shape, spatial_shape
 from ..utils._progress import progress
 from ..utils._resample import resize_images
+from ._rows import PathLoaderMixin, stack_rows
 
 #: The placeholder a path template fills with each band's name.
 BAND_FIELD = "{band}"
@@ -466,7 +467,8 @@ def _describe(item):
     return repr(item) if isinstance(item, str) else repr(list(item))
 
 
-class FITSLoader(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
+class FITSLoader(PathLoaderMixin, ClassNamePrefixFeaturesOutMixin, TransformerMixin,
+                 BaseEstimator):
     """Read FITS cutouts into a ``(n_samples, n_pixels)`` float32 array, one galaxy a row.
 
     With one band (``bands=None``, the default, or a one-band ``bands="i"``), ``X`` is a
@@ -655,42 +657,15 @@ class FITSLoader(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimato
         bands, _, output_shape = self._settings()
         rows, _ = self._rows(X, bands)
         results = self._read(rows, output_shape)
-        out = np.full((len(rows), int(np.prod(self.image_shape_))), np.nan, np.float32)
-        bad = []
-        for i, (row, (image, error)) in enumerate(zip(rows, results)):
-            if image is not None and image.shape != tuple(self.image_shape_):
-                what = (f"FITS file {row!r}" if bands is None
-                        else f"galaxy {i} ({_describe(row)})")
-                error = (
-                    f"{what} has shape {image.shape}, not "
-                    f"{tuple(self.image_shape_)} like the others; pass output_shape= to "
-                    "resample every image to one shape."
-                )
-                image = None
-            if image is None:
-                if bands is not None and not error.startswith("galaxy"):
-                    error = f"galaxy {i}: {error}"
-                if self.on_error == "raise":
-                    raise FITSReadError(error)
-                bad.append(error)
-            else:
-                out[i] = image.ravel()
-        if bad:
-            what = "FITS files" if bands is None else "galaxies"
-            msg = f"{len(bad)} of {len(rows)} {what} gave NaN rows:\n" + "\n".join(bad)
-            warnings.warn(msg, UserWarning, stacklevel=2)
-        return out
-
-    @property
-    def _n_features_out(self):
-        return int(np.prod(self.image_shape_))
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.input_tags.two_d_array = False
-        tags.input_tags.string = True
-        tags.requires_fit = True
-        return tags
+        if bands is None:
+            return stack_rows(rows, results, self.image_shape_, on_error=self.on_error,
+                              error_class=FITSReadError, what="FITS files",
+                              describe=lambda i, row: f"FITS file {row!r}")
+        return stack_rows(rows, results, self.image_shape_, on_error=self.on_error,
+                          error_class=FITSReadError, what="galaxies",
+                          describe=lambda i, row: f"galaxy {i} ({_describe(row)})",
+                          annotate=lambda i, error: (error if error.startswith("galaxy")
+                                                     else f"galaxy {i}: {error}"))
 
 
 @validate_params(
