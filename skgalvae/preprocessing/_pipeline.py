@@ -7,7 +7,7 @@ from sklearn.utils._param_validation import HasMethods, Interval, StrOptions, va
 
 from ._background import BackgroundSubtractor
 from ._companions import CompanionMasker
-from ._geometry import CentreCrop, MajorAxisRotator, Recentre, Resizer
+from ._geometry import CentreCrop, MajorAxisRotator, Recentre, Resizer, _with_bands
 from ._log_scaler import LogScaler
 
 
@@ -132,8 +132,6 @@ def make_preprocessing_pipeline(*, output_shape=64, crop=None, rotate=True,
 
 def _bands_of(image_shape, size):
     """The image shape of a ``size`` box (int or pair) with the bands of
-    ``image_shape`` (one band when it is None or 2-D)."""
+    ``image_shape`` (one band when it is None)."""
     size = (size, size) if isinstance(size, Integral) else tuple(size)
-    if image_shape is None or len(image_shape) == 2:
-        return size
-    return (image_shape[0], *size)
+    return size if image_shape is None else _with_bands(size, image_shape)
