@@ -32,7 +32,7 @@ from ..analysis import (
     structural_parameters,
 )
 from ._diagnostics import latent_diagnostics
-from ._population import GZ2_ANSWERS, PROPERTIES, images_file, load_stage_data
+from ._population import GZ2_ANSWERS, PROPERTIES, StageImages, images_file, load_stage_data
 from ._registry import get_spec, has_i_arm
 from ._split import CLEAN_CLASSES, study_sets
 from ._train import load_models
@@ -135,7 +135,7 @@ def analyse(config, run, stage_dir, log):
     tables = Path(stage_dir) / "tables"
     tables.mkdir(parents=True)
     images, catalog = load_stage_data(run.out)
-    arrays = {"images.npy": images}
+    arrays = StageImages(run.out, images)
     sets = study_sets(catalog)
     n_test = int(sets.test.sum())
     if n_test < MIN_TEST:
@@ -147,10 +147,8 @@ def analyse(config, run, stage_dir, log):
     test_cat = catalog[sets.test].reset_index(drop=True)
     train_cat = catalog[sets.train].reset_index(drop=True)
     models = load_models(run.out, config)
-    for spec, _ in models:
-        name = images_file(spec, config)
-        if name not in arrays:
-            arrays[name] = load_stage_data(run.out, name)[0]
+    for spec, _ in models:  # read every model's images now: the loops below share them
+        arrays.of(spec, config)
     images_i = i_band_images(config, arrays)
     properties, answers = correlation_columns(test_cat)
     seed = config["seed"]
@@ -170,7 +168,7 @@ def analyse(config, run, stage_dir, log):
     (tables / "latents_vs_structure.txt").write_text(structure_note + "\n")
     structure_corr = []
     for spec, model in models:
-        X_test = arrays[images_file(spec, config)][sets.test]
+        X_test = arrays.of(spec, config)[sets.test]
         Z_all = np.load(run.path("latents", f"{spec.key}.npy"))
         Z = Z_all[sets.test]
         names = list(model.get_feature_names_out())

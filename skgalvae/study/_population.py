@@ -282,7 +282,8 @@ def load_stage_data(out, images="images.npy"):
     """Read what stage 1 wrote: ``(images, catalog)``; a clear error when it has not run.
 
     ``images`` names the array: ``"images.npy"`` (the study's bands) or
-    ``"images_i.npy"`` (the i band alone, in a multi-band study).
+    ``"images_i.npy"`` (the i band alone, in a multi-band study). Further arrays of the
+    same run are read by :class:`StageImages`.
     """
     data_dir = Path(out) / "data"
     if not (data_dir / "catalog.csv").is_file():
@@ -300,3 +301,23 @@ def images_file(spec, config):
     if spec.bands is not None and spec.bands != config["bands"]:
         return f"images_{spec.bands}.npy"
     return "images.npy"
+
+
+class StageImages(dict):
+    """Stage 1's image arrays by file name, each read from ``<out>/data`` once.
+
+    Starts with ``images.npy`` (already read by :func:`load_stage_data`); another array
+    (``images_i.npy``, the i-only arm) is read the first time a model asks for it.
+    """
+
+    def __init__(self, out, images):
+        super().__init__({"images.npy": images})
+        self.data_dir = Path(out) / "data"
+
+    def __missing__(self, name):
+        self[name] = np.load(self.data_dir / name)
+        return self[name]
+
+    def of(self, spec, config):
+        """The images ``spec``'s model is fitted on and analysed with."""
+        return self[images_file(spec, config)]

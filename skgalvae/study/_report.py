@@ -38,7 +38,7 @@ from ..plotting import (  # noqa: E402
     plot_training_curves,
 )
 from ._document import Table, render_html, render_markdown  # noqa: E402
-from ._population import images_file, load_stage_data, study_image_shape  # noqa: E402
+from ._population import StageImages, load_stage_data, study_image_shape  # noqa: E402
 from ._report_data import ModelInfo, load_report_data  # noqa: E402
 from ._sections import header, sections  # noqa: E402
 from ._split import CLEAN_CLASSES, study_sets  # noqa: E402
@@ -65,7 +65,7 @@ def _figures(run, stage_dir, log, config):
     out = run.out
     figdir = Path(stage_dir) / "figures"
     images, catalog = load_stage_data(out)
-    arrays = {"images.npy": images}
+    arrays = StageImages(out, images)
     sets = study_sets(catalog)
     test = sets.test
     models = load_models(out, config)
@@ -92,13 +92,10 @@ def _figures(run, stage_dir, log, config):
             "(bottom).")
     for spec, model in models:
         key, name = spec.key, spec.name
-        file = images_file(spec, config)
-        if file not in arrays:
-            arrays[file] = load_stage_data(out, file)[0]
         Z = np.load(run.path("latents", f"{key}.npy"))
         dims = (0, 1) if Z.shape[1] >= 2 else (0, 0)
         if hasattr(model, "reconstruct"):
-            X = arrays[file][test][:8]
+            X = arrays.of(spec, config)[test][:8]
             add(plot_reconstructions(X, model.reconstruct(X), n=len(X),
                                      image_shape=model.image_shape_),
                 f"reconstructions_{key}", f"{name}: reconstructions (held-out)",

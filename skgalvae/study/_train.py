@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ._population import images_file, load_stage_data
+from ._population import StageImages, load_stage_data
 from ._registry import REGISTRY, build_model, selected_specs
 from ._split import study_sets
 
@@ -32,7 +32,7 @@ def train_models(config, run, stage_dir, log):
     every galaxy are written so that later stages can pick the held-out ones.
     """
     images, catalog = load_stage_data(run.out)
-    arrays = {"images.npy": images}
+    arrays = StageImages(run.out, images)
     real_path = run.path("data", "real_images.npy")
     real = np.load(real_path) if real_path.is_file() else None
     sets = study_sets(catalog)
@@ -48,10 +48,7 @@ def train_models(config, run, stage_dir, log):
     latents_dir.mkdir(parents=True)
     summary = {}
     for spec in selected_specs(config):
-        name = images_file(spec, config)
-        if name not in arrays:
-            arrays[name] = load_stage_data(run.out, name)[0]
-        own = arrays[name]
+        own = arrays.of(spec, config)
         X = own[sets.train]
         model = build_model(spec, config)
         log(f"fitting {spec.name} on {len(X)} clean training galaxies ({X.shape[1]} pixels)")
