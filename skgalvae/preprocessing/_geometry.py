@@ -17,7 +17,7 @@ from ..utils._images import as_images, n_channels, spatial_shape
 from ..utils._parallel import apply_per_chunk, apply_per_image
 from ..utils._resample import resize_images
 from ._base import BaseImageTransformer, ReferenceBandMixin
-from ._moments import central_centroid, orientation_angle
+from ._moments import central_centroid, centroid_and_angle, orientation_angle
 
 _SHIFT_CONSTRAINTS = {
     "radius": [Interval(Real, 0, None, closed="neither"), None],
@@ -40,8 +40,8 @@ def _shift(image, shift, *, order, fill_value):
 def _major_axis_transform(image, *, radius):
     """``(matrix, offset)`` of the rotation about the central source that turns its
     major axis horizontal, for :func:`scipy.ndimage.affine_transform`."""
-    centre = central_centroid(image, radius=radius)
-    theta = np.radians(orientation_angle(image, centre=centre, radius=radius))
+    centre, angle = centroid_and_angle(image, radius=radius)
+    theta = np.radians(angle)
     c, s = np.cos(theta), np.sin(theta)
     # output (row, col) relative to the centre -> input: rotate by +theta.
     matrix = np.array([[c, s], [-s, c]])
