@@ -71,6 +71,47 @@ def test_rotator_with_noise_and_sky(galaxy_stack):
     assert np.all(np.abs(diff) < 2.0)
 
 
+def test_centroid_and_angle_share_the_weights_and_match_the_separate_calls(rng):
+    from skgalvae.preprocessing._moments import (
+        _grid,
+        central_centroid,
+        centroid_and_angle,
+        orientation_angle,
+    )
+
+    image = gaussian_galaxy((40, 50), centre=(22.25, 23.5), sigma_major=6,
+                            sigma_minor=2, angle_deg=-35) * 50
+    image = image + rng.normal(0, 0.05, image.shape).astype(np.float32)
+    centre, angle = centroid_and_angle(image, radius=12)
+    assert centre == central_centroid(image, radius=12)
+    assert angle == orientation_angle(image, centre=centre, radius=12)
+    assert centre == pytest.approx((22.25, 23.5), abs=0.1)
+    assert angle == pytest.approx(-35.0, abs=1.0)
+    yy, xx = _grid((40, 50))
+    assert _grid((40, 50))[0] is yy and not yy.flags.writeable
+    np.testing.assert_array_equal(np.stack([yy, xx]), np.indices((40, 50)))
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_median_from_one_partition_is_numpys_median(rng, dtype):
+    from skgalvae.preprocessing._moments import median, middle_values
+
+    for n in [1, 2, 3, 10, 11, 1024, 22500, 22501]:
+        x = rng.normal(size=n).astype(dtype)
+        for values in (x, np.round(x, 1), np.abs(x) * 0.0):  # ties, all zero
+            got, want = median(values), np.median(values)
+            assert got == want and type(got) is type(want)
+    x = rng.normal(size=101).astype(dtype)
+    x[7] = np.nan
+    assert np.isnan(median(x))
+    x[7] = np.inf
+    assert median(x) == np.median(x)
+    before = x.copy()
+    value, part = middle_values(x, 49, 50)
+    np.testing.assert_array_equal(x, before)  # the input is not partitioned
+    assert value == np.mean(np.sort(x)[49:51]) and part[50] == np.sort(x)[50]
+
+
 @pytest.mark.parametrize("out_shape", [(32, 32), (50, 50), (20, 30), (96, 96)])
 def test_resizer_preserves_flux(out_shape):
     image = gaussian_galaxy((64, 64), sigma_major=5, sigma_minor=2.5, angle_deg=30)

@@ -15,6 +15,7 @@ from ..utils._images import as_images
 from ..utils._optional import import_optional
 from ..utils._parallel import apply_per_image
 from ._base import BaseImageTransformer, ReferenceBandMixin, reference_image
+from ._moments import middle_values
 
 
 def _require_masking(deblend):
@@ -82,8 +83,7 @@ def _median(values, guess=None):
     k_low, k_high = (n - 1) // 2 - below, n // 2 - below
     if k_low < 0 or k_high >= window.size:
         return np.median(values)
-    part = np.partition(window, (k_low, k_high))
-    return np.mean(part[k_low:k_high + 1])  # np.median's mean of the middle one or two
+    return middle_values(window, k_low, k_high)[0]  # np.median's mean of the middle ones
 
 
 def _clipped_stats(data, sigma=3.0, maxiters=5):
@@ -104,9 +104,10 @@ def _clipped_stats(data, sigma=3.0, maxiters=5):
         return np.nan, np.nan
     guess = None
     if values.size >= 1024:  # the middle decile of a subsample brackets the median
-        sub = np.partition(values[::8], (len(values[::8]) * 9 // 20,
-                                         len(values[::8]) * 11 // 20))
-        guess = sub[len(sub) * 9 // 20], sub[len(sub) * 11 // 20]
+        sub = values[::8]
+        low, high = len(sub) * 9 // 20, len(sub) * 11 // 20
+        sub = np.partition(sub, high)  # one index at a time: NumPy's fast selection
+        guess = np.partition(sub[:high], low)[low], sub[high]
     stats = None
     for _ in range(maxiters):
         median = _median(values, guess)

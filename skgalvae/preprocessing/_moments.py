@@ -15,10 +15,55 @@ def _grid(shape):
     return yy, xx
 
 
+def middle_values(values, k_low, k_high):
+    """``np.mean(np.partition(values, (k_low, k_high))[k_low:k_high + 1])`` for
+    ``k_high - k_low`` in {0, 1}, and the partitioned array: the mean of the one or
+    two middle order statistics, as ``np.median`` computes it (the same float).
+
+    One ``np.partition`` at the single index ``k_high`` (NumPy selects one index with
+    its vectorised selection; two or more indices take a generic path about 10x
+    slower: 16 vs 185 us for 22,500 float32 values), then the largest of the values
+    before it, which is the order statistic ``k_high - 1``. ``values`` is not
+    changed.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> x = np.array([5.0, 1.0, 4.0, 2.0, 3.0, 6.0])
+    >>> float(middle_values(x, 2, 3)[0]), float(np.median(x))
+    (3.5, 3.5)
+    """
+    part = np.partition(values, k_high)
+    if k_low == k_high:
+        return np.mean(part[k_high:k_high + 1]), part
+    middle = np.array([part[:k_high].max(), part[k_high]], dtype=part.dtype)
+    return np.mean(middle), part
+
+
+def median(values):
+    """``np.median(values)`` of all the values (the same float, NaN if any is NaN),
+    with one single-index partition (:func:`middle_values`).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> x = np.arange(10, dtype=np.float32)[::-1]
+    >>> median(x) == np.median(x), median(x[:9]) == np.median(x[:9])
+    (np.True_, np.True_)
+    """
+    values = np.ravel(values)
+    n = values.size
+    if n < 2 or values.dtype.kind not in "f":  # np.median's own path
+        return np.median(values)
+    value, part = middle_values(values, (n - 1) // 2, n // 2)
+    if np.isnan(part[n // 2:]).any():  # NaN sorts last: np.median answers NaN
+        return np.median(values)
+    return value
+
+
 def _noise_threshold(image, nsigma):
-    med = np.median(image)
-    # the deviations are a temporary: np.median may partition them in place
-    mad_std = 1.4826 * np.median(np.abs(image - med), overwrite_input=True)
+    med = median(image)
+    mad_std = 1.4826 * median(np.abs(image - med))
     return med + nsigma * mad_std
 
 
