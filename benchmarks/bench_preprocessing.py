@@ -5,13 +5,20 @@ images/s for ``n_jobs`` 1 and 2 for the whole pipeline and for each step, then c
 the companion masker against its straightforward path (astropy statistics and
 convolution, every segment deblended; ``companion_mask_one(..., _reference=True)``),
 alternating the two (A B A B) in one run, since this machine's speed drifts: medians
-and the ratio of medians, and whether the masks agree.
+and the ratio of medians, and whether the masks agree. Last, at ``n_jobs=2``, the
+pipeline's chunks in worker processes (what ``make_preprocessing_pipeline(n_jobs=2)``
+does) against the same steps in a plain ``Pipeline``, each step over 2 threads (what it
+did before), alternating, and whether their outputs agree with ``n_jobs=1``. The load
+average is printed before and after: another job on the machine takes cores away.
 """
 
 import argparse
+import os
 import time
 
 import numpy as np
+
+from sklearn.pipeline import Pipeline
 
 from skgalvae.datasets import load_sdss_sample
 from skgalvae.preprocessing import CompanionMasker, make_preprocessing_pipeline
@@ -65,10 +72,12 @@ def main():
     images = np.tile(load_sdss_sample().images, (args.copies, 1, 1))
     n = len(images)
     print(f"machine: {machine_summary()}")
+    print("load average (1, 5, 15 min): " + ", ".join(f"{v:.2f}" for v in os.getloadavg()))
     print(f"images: {images.shape} float32 (bundled sample x{args.copies})")
     if not args.skip_steps:
         for n_jobs in (1, 2):
             pipe = make_preprocessing_pipeline(output_shape=64, n_jobs=n_jobs).fit(images[:2])
+            pipe.transform(images[:4])  # n_jobs=2: start the worker processes
             total = _best_time(pipe.transform, images, args.repeat)
             print(f"n_jobs={n_jobs}: pipeline {n / total:8.0f} images/s")
             X = images.reshape(n, -1)
@@ -94,6 +103,22 @@ def main():
         out_same = np.array_equal(pipe.transform(images), old.transform(images))
         print(f"  n_jobs={n_jobs} masks identical: {same}; pipeline output identical: "
               f"{out_same}")
+
+    print("n_jobs=2, per-step threads (plain Pipeline) vs chunks in processes "
+          f"(medians of {args.repeat} runs each):")
+    chunks = make_preprocessing_pipeline(output_shape=64, n_jobs=2).fit(images[:2])
+    threads = Pipeline(chunks.steps)  # the same fitted steps, each with n_jobs=2
+    chunks.transform(images[:4])  # start the worker processes
+    whole = _alternate({"threads": threads.transform, "processes": chunks.transform},
+                       images, args.repeat)
+    print(f"  pipeline  threads {n / whole['threads']:7.0f}  processes "
+          f"{n / whole['processes']:7.0f} images/s  "
+          f"(x{whole['threads'] / whole['processes']:.2f})")
+    one = make_preprocessing_pipeline(output_shape=64).fit(images[:2]).transform(images)
+    print(f"  outputs identical to n_jobs=1: threads "
+          f"{np.array_equal(threads.transform(images), one)}, processes "
+          f"{np.array_equal(chunks.transform(images), one)}")
+    print("load average (1, 5, 15 min): " + ", ".join(f"{v:.2f}" for v in os.getloadavg()))
 
 
 if __name__ == "__main__":

@@ -201,6 +201,37 @@ def test_n_jobs_gives_same_result(galaxy_stack):
     np.testing.assert_array_equal(one, two)
 
 
+def test_pipeline_in_worker_processes_is_exactly_the_sequential_pipeline():
+    from skgalvae.datasets import load_sdss_sample
+    from skgalvae.preprocessing._pipeline import PreprocessingPipeline
+
+    X = load_sdss_sample().images[:7]  # 7 rows: chunks of 3 and 4
+    one = make_preprocessing_pipeline(output_shape=32)
+    two = make_preprocessing_pipeline(output_shape=32, n_jobs=2)
+    assert isinstance(two, PreprocessingPipeline) and isinstance(two, Pipeline)
+    expected = one.fit_transform(X)
+    np.testing.assert_array_equal(two.fit_transform(X), expected)
+    np.testing.assert_array_equal(two.transform(X[::-1]), expected[::-1])  # row order
+    np.testing.assert_array_equal(two.fit(X[:2]).transform(X), expected)
+    assert two.named_steps["mask"].n_jobs == 2  # the workers' copies ran with None
+    assert two[:3].n_jobs == 2 and two[:3].transform(X).shape == (7, 150 * 150)
+    # a data-dependent last step is fitted here, on all the rows
+    glob = {"output_shape": 32, "normalize": "global"}
+    g_one = make_preprocessing_pipeline(**glob).fit(X)
+    g_two = make_preprocessing_pipeline(**glob, n_jobs=2)
+    np.testing.assert_array_equal(g_two.fit_transform(X), g_one.transform(X))
+    assert g_two.named_steps["log"].scale_ == g_one.named_steps["log"].scale_
+    # sequential fallbacks give the same rows
+    frame = make_preprocessing_pipeline(output_shape=32, n_jobs=2).set_output(
+        transform="pandas").fit_transform(X)
+    np.testing.assert_array_equal(frame.to_numpy(), expected)
+    assert clone(two).get_params()["n_jobs"] == 2
+    with pytest.raises(ValueError, match="NaN"):
+        bad = X.copy()
+        bad[5, 3, 3] = np.nan
+        two.transform(bad)
+
+
 def test_pipeline_on_real_sample_and_set_output():
     from skgalvae.datasets import load_sdss_sample
 
