@@ -298,11 +298,16 @@ def _target_centre(smoothed, labels, central, radius=3.0):
     h, w = smoothed.shape
     if not central:
         return (h - 1) / 2, (w - 1) / 2
-    inside = np.where(labels == central, smoothed, -np.inf)
-    py, px = np.unravel_index(np.argmax(inside), inside.shape)
-    yy, xx = np.indices(smoothed.shape)
-    core = ((yy - py) ** 2 + (xx - px) ** 2 <= radius**2) & (labels == central)
-    weights = np.clip(smoothed[core], 0, None)
+    target = labels == central
+    py, px = np.unravel_index(np.argmax(np.where(target, smoothed, -np.inf)), labels.shape)
+    # the box of pixels within ``radius``: the same pixels, in the same (raster) order,
+    # as selecting them from the whole frame
+    r = int(np.floor(radius))
+    box = (slice(max(py - r, 0), min(py + r + 1, h)),
+           slice(max(px - r, 0), min(px + r + 1, w)))
+    yy, xx = np.mgrid[box]
+    core = ((yy - py) ** 2 + (xx - px) ** 2 <= radius**2) & target[box]
+    weights = np.clip(smoothed[box][core], 0, None)
     if weights.sum() <= 0:
         return float(py), float(px)
     return np.average(yy[core], weights=weights), np.average(xx[core], weights=weights)
