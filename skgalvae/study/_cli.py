@@ -141,7 +141,8 @@ def build_parser():
     demo = sub.add_parser("demo", help="preprocess the bundled SDSS sample")
     demo.add_argument("--image-size", type=int, default=64,
                       help="side of the processed images (default 64)")
-    demo.add_argument("--n-jobs", type=int, default=None, help="threads")
+    demo.add_argument("--n-jobs", type=int, default=None,
+                      help="parallel workers (processes for the preprocessing)")
     from ._preprocess_cli import add_parser as add_preprocess_parser
 
     add_preprocess_parser(sub)
