@@ -53,8 +53,9 @@ class PreprocessingPipeline(Pipeline):
     joblib (loky) worker process, with its own pickled copy of the fitted pipeline whose
     steps run single-threaded; large inputs reach the workers as memory maps (joblib's
     automatic memmapping), only the small outputs come back, and the rows keep their
-    order. Processes, not threads, because most of the time is spent in code that holds
-    the GIL (photutils' deblending, the moments, sigma clipping). ``fit_transform`` does
+    order. Processes, not threads, because much of the time is spent holding the GIL
+    (photutils' segmentation and deblending, astropy's sigma clipping, many small NumPy
+    calls per image), so threads do not scale. ``fit_transform`` does
     the same for the leading steps whose fit learns nothing from the data (every step
     of the default pipeline; a ``LogScaler(normalize="global")`` is fitted afterwards,
     in this process, on all the rows). The result is identical to ``n_jobs=None``: each
