@@ -17,7 +17,6 @@ import os
 import time
 
 import numpy as np
-
 from sklearn.pipeline import Pipeline
 
 from skgalvae.datasets import load_sdss_sample

@@ -222,6 +222,23 @@ def test_other_pipeline_source_or_chunks_refuse(tmp_path, images, expected):
     assert X.chunks == (4, 64)
 
 
+def test_plain_pipeline_of_the_same_steps_has_the_same_fingerprint(tmp_path, images,
+                                                                   expected, count_resizes):
+    # make_preprocessing_pipeline returns a Pipeline subclass that only runs faster: a
+    # store begun with a plain Pipeline of the same steps (as before) resumes with it
+    from sklearn.pipeline import Pipeline
+
+    store = tmp_path / "X.npy"
+    count_resizes["fail_at"] = 3
+    with pytest.raises(KeyboardInterrupt):
+        preprocess_to_store(Pipeline(_pipe().steps), images, store, chunk_size=CHUNK,
+                            verbose=0)
+    count_resizes.update(n=0, fail_at=None)
+    X = preprocess_to_store(_pipe(n_jobs=2), images, store, chunk_size=CHUNK, verbose=0)
+    assert count_resizes["n"] == 2  # chunks 2 and 3 only
+    np.testing.assert_array_equal(np.asarray(X[:]), expected)
+
+
 @pytest.mark.parametrize("name", ["X.zarr", "X.npy"])
 def test_existing_foreign_store_refuses(tmp_path, images, expected, name):
     store = tmp_path / name

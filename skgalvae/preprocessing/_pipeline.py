@@ -94,6 +94,9 @@ class PreprocessingPipeline(Pipeline):
         **Pipeline._parameter_constraints,
         "n_jobs": [Integral, None],
     }
+    #: What preprocess_to_store's fingerprint names: the result is a Pipeline's, so a
+    #: store written with a plain Pipeline of the same steps resumes.
+    _fingerprint_class = Pipeline
 
     def __init__(self, steps, *, transform_input=None, memory=None, verbose=False,
                  n_jobs=None):
