@@ -600,6 +600,9 @@ def test_pipeline_on_identical_bands_repeats_the_one_band_output():
     assert out.shape == (4, 3 * 24 * 24) and out.dtype == np.float32
     np.testing.assert_array_equal(out.reshape(4, 3, -1), np.stack([one] * 3, axis=1))
     np.testing.assert_array_equal(pipe.transform(cubes), out)  # (n, c, h, w) input too
+    two = make_preprocessing_pipeline(**kw, image_shape=cubes.shape[1:], n_jobs=2)
+    np.testing.assert_array_equal(two.fit_transform(cubes.reshape(4, -1)), out)  # workers
+    np.testing.assert_array_equal(two.transform(cubes), out)
 
 
 def test_pipeline_passes_reference_band_and_log_channels():
