@@ -23,14 +23,23 @@ Prints the numbers that ``skgalvae/datasets/_conditions.py`` stores for
    cutout pixel scale.
 4. **Noise correlation.** Median lag-1 autocorrelation (along rows) of the sky in the
    25x25 corner patches free of sources: what the resampling leaves in the noise.
+5. **Field sources.** Every source other than the target in each cutout (photutils
+   segmentation of the image smoothed with a 3-pixel Gaussian, 1 sky sigma of the
+   unsmoothed image, 10 connected pixels; the segment at the centre is the target): their
+   number per square degree per magnitude (segment flux as i magnitude) in 0.5 mag bins.
+   Stars and galaxies together, companions included; incomplete fainter than about 23.
 
 Run::
 
     python scripts/measure_skyview_conditions.py
 """
 
+import warnings
+
 import numpy as np
+from astropy.convolution import convolve
 from astropy.modeling.models import Moffat2D
+from photutils.segmentation import detect_sources, make_2dgaussian_kernel
 from scipy import ndimage, optimize
 
 from skgalvae.datasets import load_sdss_sample
@@ -149,12 +158,37 @@ def lag1(real, noise):
           f"({len(values)} source-free corner patches)")
 
 
+def field_sources(real, noise, cutout_pixel):
+    kernel = make_2dgaussian_kernel(3.0, size=7)
+    mags = []
+    for image, sd in zip(real, noise, strict=True):
+        patch = np.concatenate([c.ravel() for c in corners(image, 20)])
+        data = image - np.median(patch)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            segments = detect_sources(convolve(data, kernel), sd, 10)
+        if segments is None:
+            continue
+        labels = segments.data
+        target = labels[75, 75]
+        flux = np.bincount(labels.ravel(), weights=data.ravel())
+        mags += [22.5 - 2.5 * np.log10(f) for k, f in enumerate(flux)
+                 if k not in (0, target) and f > 0]
+    edges = np.arange(14.5, 23.01, 0.5)
+    counts, _ = np.histogram(mags, bins=edges)
+    area = len(real) * (150 * cutout_pixel / 3600) ** 2  # deg^2
+    print(f"field sources: {len(mags) / len(real):.2f} per cutout; per deg^2 per mag in "
+          f"0.5 mag bins from {edges[0]} to {edges[-1]}:")
+    print(f"  {np.round(counts / area / 0.5, -1).astype(int).tolist()}")
+
+
 def main():
     real = load_sdss_sample().images.astype(np.float64)
     scale = resampling(real)
     noise = sky_noise(real)
     point_sources(real, noise, scale * SDSS_PIXEL)
     lag1(real, noise)
+    field_sources(real, noise, scale * SDSS_PIXEL)
 
 
 if __name__ == "__main__":

@@ -528,6 +528,9 @@ def test_sdss_preset_shapes_conditions_and_determinism(sdss):
     assert cat["sky_noise"].between(0.032, 0.068).all()
     assert cat["resampling_angle"].between(0.0, 45.0).all()
     np.testing.assert_array_equal(sdss.psf_fwhm["i"], cat["psf_fwhm"])
+    # the field's stars and galaxies replace the single companion and star
+    assert not cat["has_companion"].any() and not cat["has_star"].any()
+    assert cat["n_field_sources"].dtype.kind == "i" and "field_x" not in cat
     again = make_galaxies(6, return_noiseless=True, **SDSS)
     np.testing.assert_array_equal(again.images, sdss.images)
     assert not np.array_equal(make_galaxies(6, **{**SDSS, "random_state": 1}).images,
@@ -569,7 +572,9 @@ def test_preset_settings_are_overridable_and_explicit_defaults_are_the_default()
     assert "sky_noise" in sim.catalog
     explicit = make_galaxies(8, image_size=48, random_state=0, psf_fwhm=1.3,
                              psf_beta=3.5, sky_noise=0.044, resampling="none",
-                             mag_limit=17.0)
+                             mag_limit=17.0, petrosian_limit=False,
+                             field_sources="none", companion_fraction=0.15,
+                             star_fraction=0.1)
     digest = hashlib.sha256(np.ascontiguousarray(explicit.images).tobytes()).hexdigest()
     assert digest == GOLDEN_I_SHA256
 
@@ -586,7 +591,32 @@ def test_sdss_preset_in_several_bands_keeps_the_i_band():
     ({"preset": "SDSS"}, "preset"),
     ({"resampling": "bilinear"}, "resampling"),
     ({"psf_beta": 1.0}, "psf_beta"),
+    ({"field_sources": "many"}, "field_sources"),
+    ({"petrosian_limit": "yes"}, "petrosian_limit"),
 ])
 def test_bad_preset_values_say_what_is_allowed(kwargs, match):
     with pytest.raises(ValueError, match=match):
         make_galaxies(2, image_size=32, **kwargs)
+
+
+def test_field_sources_follow_the_measured_counts():
+    from skgalvae.datasets import _conditions as cond
+
+    field = cond.draw_field(400, 150, 0.372, np.random.default_rng(0))
+    assert field["n_field_sources"].mean() == pytest.approx(6.5, abs=0.4)
+    mags = 22.5 - 2.5 * np.log10(np.concatenate(field["field_flux"]))
+    assert mags.min() >= 14.5 and mags.max() <= 23.0
+    assert 0.4 < np.mean(np.concatenate(field["field_hlr"]) == 0) < 0.6  # stars
+    x = np.concatenate(field["field_x"])
+    assert x.min() >= -0.5 and x.max() <= 149.5
+    sim = make_galaxies(3, field_sources="none", **SDSS)
+    assert "n_field_sources" not in sim.catalog
+
+
+def test_petrosian_limit_sees_spheroids_less_far():
+    f = rel.petrosian_flux_fraction(np.array([0.0, 1.0, 1.0]), np.array([1.0, 4.0, 6.0]))
+    assert f[0] > 0.98 and 0.78 < f[1] < 0.85 and f[2] < f[1]  # Blanton et al. 2001
+    total = _truth(300, {"elliptical": 1}, mag_limit=16.6)
+    petro = _truth(300, {"elliptical": 1}, mag_limit=16.6, petrosian_limit=True)
+    ratio = np.median(petro["redshift"]) / np.median(total["redshift"])
+    assert 0.8 < ratio < 0.95  # ~0.2-0.3 mag fainter: seen to ~88% of the distance

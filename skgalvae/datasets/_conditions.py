@@ -22,6 +22,10 @@ DEFAULTS = {
     "sky_noise": 0.044,  # nanomaggies per pixel
     "resampling": "none",
     "mag_limit": 17.0,
+    "petrosian_limit": False,
+    "field_sources": "none",
+    "companion_fraction": 0.15,
+    "star_fraction": 0.1,
     "class_fractions": None,  # DEFAULT_CLASS_FRACTIONS
 }
 
@@ -48,12 +52,29 @@ PSF_FWHM_QUANTILES = (0.543, 0.552, 0.646, 0.654, 0.662, 0.708, 0.711, 0.77, 0.7
 #: 485, Sect. 4.4).
 PSF_BETA = 2.15
 
+#: Sources other than the target in the real cutouts (stars and galaxies, companions
+#: included: photutils segmentation, 1 sigma after a 3-pixel smoothing, 10 pixels): number
+#: per deg^2 per i magnitude in 0.5 mag bins from FIELD_MAG_EDGES[0] to [1]; 6.5 per
+#: cutout. (At i ~ 20 the sum, 4,500 per deg^2 per mag, is that of SDSS star + galaxy
+#: counts at high latitude: Yasuda et al. 2001, AJ 122, 1104.)
+FIELD_MAG_EDGES = (14.5, 23.0)
+FIELD_COUNTS = (250, 170, 420, 250, 500, 750, 580, 1080, 1500, 2410, 4910, 4160, 4410,
+                7320, 7230, 8480, 7980)
+#: Our choices for what the measurement does not separate: half of the field sources are
+#: stars (star and galaxy counts are comparable at i ~ 20 at high latitude; Yasuda et al.
+#: 2001), the others exponential discs of half-light radius 0.3-1.2 arcsec and axis
+#: ratio 0.3-1 (uniform).
+FIELD_STAR_FRACTION = 0.5
+FIELD_GALAXY_HLR = (0.3, 1.2)
+
 # --- the seed's population ---
 
 #: i-band limit of the GZ2 main sample's r < 17.0 (Willett et al. 2013, MNRAS 435, 2835,
 #: Sect. 2): r - i of 0.37 (spirals) and 0.40 (ellipticals) in the simulator's own
 #: observed colours (user guide, "Several bands") puts r = 17.0 at i = 16.6.
 MAG_LIMIT = 16.6
+#: ... applied to the Petrosian magnitude, as SDSS's target selection and GZ2 do
+#: (Strauss et al. 2002, AJ 124, 1810; Willett et al. 2013).
 #: The population mix stays the default one: the seed removed edge-on and odd galaxies
 #: with GZ2 vote cuts (seed presentation, "Filtering by Galaxy Morphology"), but spirals
 #: and ellipticals alone ({"spiral": 0.6, "elliptical": 0.4}) matched the real cutouts
@@ -68,6 +89,11 @@ _PRESET_SETTINGS = {
         "sky_noise": "per_galaxy",
         "resampling": "skyview",
         "mag_limit": MAG_LIMIT,
+        "petrosian_limit": True,
+        "field_sources": "skyview",
+        # the measured field sources hold the real cutouts' companions and stars
+        "companion_fraction": 0.0,
+        "star_fraction": 0.0,
         "class_fractions": CLASS_FRACTIONS,
     },
 }
@@ -93,6 +119,33 @@ def _from_quantiles(quantiles, n, rng):
     (inverse-CDF interpolation)."""
     q = np.asarray(quantiles, dtype=float)
     return np.interp(rng.uniform(size=n), np.linspace(0.0, 1.0, len(q)), q)
+
+
+def draw_field(n, image_size, pixel_scale, rng):
+    """Field sources of ``n`` cutouts of ``image_size`` pixels of ``pixel_scale`` arcsec:
+    a dict of per-galaxy arrays (positions in cutout pixels, fluxes in nanomaggies,
+    half-light radius [arcsec; 0 for a star], axis ratio, position angle [deg]) and the
+    count ``n_field_sources``."""
+    lo, hi = FIELD_MAG_EDGES
+    counts = np.asarray(FIELD_COUNTS, dtype=float)
+    edges = np.linspace(lo, hi, len(counts) + 1)
+    per_bin = counts * np.diff(edges)  # per deg^2
+    area = (image_size * pixel_scale / 3600.0) ** 2
+    number = rng.poisson(per_bin.sum() * area, n)
+    out = {key: [] for key in ("field_x", "field_y", "field_flux", "field_hlr",
+                               "field_q", "field_pa")}
+    for k in number:
+        b = rng.choice(len(per_bin), k, p=per_bin / per_bin.sum())
+        mag = rng.uniform(edges[b], edges[b + 1])
+        star = rng.uniform(size=k) < FIELD_STAR_FRACTION
+        out["field_x"].append(rng.uniform(-0.5, image_size - 0.5, k))
+        out["field_y"].append(rng.uniform(-0.5, image_size - 0.5, k))
+        out["field_flux"].append(10 ** (-0.4 * (mag - 22.5)))
+        out["field_hlr"].append(np.where(star, 0.0, rng.uniform(*FIELD_GALAXY_HLR, k)))
+        out["field_q"].append(rng.uniform(0.3, 1.0, k))
+        out["field_pa"].append(rng.uniform(0.0, 180.0, k))
+    out["n_field_sources"] = number
+    return out
 
 
 def draw_conditions(n, settings, rng):

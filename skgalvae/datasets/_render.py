@@ -224,6 +224,23 @@ def petrosian_radii(image, centre, pixel_scale, eta=0.2):
     return r50 * pixel_scale, r90 * pixel_scale
 
 
+def _field_profile(p, image_size, pixel_scale):
+    """The field sources of ``p`` (stars and small exponential galaxies at their frame
+    positions) as one GalSim profile, before the PSF."""
+    c = (image_size - 1) / 2
+    parts = []
+    for x, y, flux, hlr, q, pa in zip(p["field_x"], p["field_y"], p["field_flux"],
+                                      p["field_hlr"], p["field_q"], p["field_pa"],
+                                      strict=True):
+        if hlr > 0:
+            obj = galsim.Exponential(half_light_radius=hlr, flux=flux, gsparams=GSPARAMS)
+            obj = obj.shear(q=q, beta=pa * galsim.degrees)
+        else:
+            obj = galsim.DeltaFunction(flux=flux, gsparams=GSPARAMS)
+        parts.append(obj.shift((x - c) * pixel_scale, (y - c) * pixel_scale))
+    return parts[0] if len(parts) == 1 else galsim.Add(parts)
+
+
 def render_galaxy(p, *, image_size, pixel_scale, psf_fwhm, sky_noise, noise, seed,
                   psf=True, noise_rng=None, psf_beta=3.5):
     """Render the galaxy described by the catalog row ``p`` (a dict).
@@ -287,6 +304,9 @@ def render_galaxy(p, *, image_size, pixel_scale, psf_fwhm, sky_noise, noise, see
         star = psf_obj.withFlux(p["star_flux"])
         star.drawImage(image=img, add_to_image=True, offset=galsim.PositionD(
             p["star_x"] - (image_size - 1) / 2, p["star_y"] - (image_size - 1) / 2))
+    if psf and len(p.get("field_flux", ())):
+        draw(_field_profile(p, image_size, pixel_scale), img,
+             offset=galsim.PositionD(0.0, 0.0))
     noiseless = img.array.astype(np.float32, copy=True)
     image = None
     if noise:
@@ -381,8 +401,9 @@ def render_resampled(render, p, *, image_size, pixel_scale, scale, angle, **kwar
     matrix, offset = _grid_map(angle, scale, image_size, n_in)
     c_out = (image_size - 1) / 2
 
-    def to_frame(x, y):  # cutout (x, y) -> frame (x, y)
-        row, col = matrix @ np.array([y, x], dtype=float) + offset
+    def to_frame(x, y):  # cutout (x, y) -> frame (x, y), numbers or arrays
+        row, col = np.tensordot(matrix, np.array([y, x], dtype=float), axes=1) + (
+            offset.reshape(2, *([1] * np.ndim(x))))
         return col, row
 
     q = dict(p)
@@ -394,6 +415,10 @@ def render_resampled(render, p, *, image_size, pixel_scale, scale, angle, **kwar
     for key in _ANGLES:
         if key in q and np.isfinite(q[key]):
             q[key] = q[key] + angle
+    if "field_x" in q:  # arrays, one value per field source
+        q["field_x"], q["field_y"] = to_frame(np.asarray(q["field_x"], float),
+                                              np.asarray(q["field_y"], float))
+        q["field_pa"] = np.asarray(q["field_pa"], float) + angle
     image, clean, r50, r90 = render(q, image_size=n_in, pixel_scale=pixel_scale / scale,
                                     **kwargs)
 

@@ -150,11 +150,18 @@ angle drawn from the measured distribution (mostly 28-45 deg) and resampled onto
 pixels of 0.372 arcsec (0.94 times the frame's), which copies about 10% of the
 pixels into their neighbour as in the real cutouts (noise lag-1 correlation 0.08).
 From the seed's selection: an i-band limit of 16.6 (GZ2's r < 17.0, Willett et al.
-2013, with the simulator's observed r - i of 0.37-0.40); the class mix is the default
-one (spirals and ellipticals alone matched the real cutouts worse). Catalog columns
-psf_fwhm [arcsec], sky_noise [nanomaggies] and resampling_angle [deg] give each
-galaxy's conditions. Each setting has its own keyword (psf_fwhm, psf_beta, sky_noise,
-resampling, mag_limit) that overrides the preset's.
+2013, with the simulator's observed r - i of 0.37-0.40) applied, as SDSS does, to the
+Petrosian magnitude (the flux inside 2 R_P of the intrinsic profile: about 80% of a
+de Vaucouleurs profile's, all of an exponential's; Blanton et al. 2001, AJ 121, 2358),
+so that early types are seen to smaller distances; the class mix is the default one
+(spirals and ellipticals alone matched the real cutouts worse). Field sources:
+the stars and galaxies that surround the targets of the real cutouts (6.5 per cutout,
+counts per magnitude measured on them from i = 14.5 to 23; half stars, half small
+exponential discs: our choice) replace the companion and star of the default model.
+Catalog columns psf_fwhm [arcsec], sky_noise [nanomaggies], resampling_angle [deg] and
+n_field_sources give each galaxy's conditions. Each setting has its own keyword
+(psf_fwhm, psf_beta, sky_noise, resampling, mag_limit, petrosian_limit, field_sources,
+companion_fraction, star_fraction) that overrides the preset's.
 
 GZ2-style votes (Willett et al. 2013 tree and column names): for each of the 37 answers
 ``<task>_<answer>_count``, ``_fraction``, ``_weighted_fraction`` (equal to
@@ -283,8 +290,11 @@ def _place(n, min_dist, extent, rng):
 
 
 def draw_truth(n_samples, rng, *, class_fractions, image_size, pixel_scale,
-               mag_limit, companion_fraction, star_fraction):
-    """Draw the ground-truth catalog (no images) of ``n_samples`` galaxies."""
+               mag_limit, companion_fraction, star_fraction, petrosian_limit=False):
+    """Draw the ground-truth catalog (no images) of ``n_samples`` galaxies.
+
+    ``mag_limit`` bounds the total magnitude, or with ``petrosian_limit`` the Petrosian
+    one (the intrinsic profile's flux inside 2 R_P, rel.petrosian_flux_fraction)."""
     n = n_samples
     names = list(class_fractions)
     probs = np.array([class_fractions[k] for k in names], dtype=float)
@@ -303,7 +313,12 @@ def draw_truth(n_samples, rng, *, class_fractions, image_size, pixel_scale,
     bt = comps["bulge_fraction"]
     ssfr, gr, abs_mag = _luminosity(log_mass, base, bt, np.zeros(n), rng)
     ssfr = np.where(merger & (base == "spiral"), ssfr + 0.3, ssfr)
-    z_upper = rel.max_redshift(abs_mag, mag_limit)
+    if petrosian_limit:  # SDSS / GZ2 select on Petrosian magnitudes
+        abs_mag_limited = abs_mag - 2.5 * np.log10(rel.petrosian_flux_fraction(
+            bt, comps["sersic_n"]))
+    else:
+        abs_mag_limited = abs_mag
+    z_upper = rel.max_redshift(abs_mag_limited, mag_limit)
     redshift = rel.draw_redshift(z_upper, rng)
     sizes = _sizes(log_mass, base, comps, redshift, rng)
     mag = rel.apparent_magnitude(abs_mag, redshift)
@@ -492,7 +507,8 @@ def add_band_fluxes(truth, bands, rng):
 #: Columns that only drive the renderer (not part of the returned catalog).
 _INTERNAL = ("centre_dx", "centre_dy", "knot_shift_x", "knot_shift_y", "tidal_shear",
              "tidal_angle", "arm_phase", "bar_axis_ratio", "bar_angle", "bar_hlr",
-             "companion_flux", "star_flux")
+             "companion_flux", "star_flux", "field_x", "field_y", "field_flux",
+             "field_hlr", "field_q", "field_pa")
 
 
 SKYVIEW_SCALE = cond.SKYVIEW_SCALE
@@ -633,9 +649,11 @@ _FRACTION = [Interval(Real, 0, 1, closed="both")]
         "resampling": [StrOptions({"none", "skyview"}), None],
         "preset": [StrOptions(set(cond.PRESETS)), None],
         "class_fractions": [dict, None],
-        "companion_fraction": _FRACTION,
-        "star_fraction": _FRACTION,
+        "companion_fraction": [*_FRACTION, None],
+        "star_fraction": [*_FRACTION, None],
+        "field_sources": [StrOptions({"none", "skyview"}), None],
         "mag_limit": [Interval(Real, None, None, closed="neither"), None],
+        "petrosian_limit": ["boolean", None],
         "n_volunteers": [Interval(Integral, 1, None, closed="left")],
         "noise": ["boolean"],
         "return_noiseless": ["boolean"],
@@ -650,9 +668,10 @@ _FRACTION = [Interval(Real, 0, 1, closed="both")]
 def make_galaxies(n_samples=1000, *, image_size=150, pixel_scale=0.396, bands="i",
                   preset=None, psf_fwhm=None, psf_beta=None, sky_noise=None,
                   resampling=None, class_fractions=None,
-                  companion_fraction=0.15, star_fraction=0.1, mag_limit=None,
-                  n_volunteers=44, noise=True, return_noiseless=False,
-                  random_state=None, n_jobs=None, cache=False, data_home=None,
+                  companion_fraction=None, star_fraction=None, field_sources=None,
+                  mag_limit=None, petrosian_limit=None, n_volunteers=44, noise=True,
+                  return_noiseless=False, random_state=None, n_jobs=None, cache=False,
+                  data_home=None,
                   verbose=0):
     """Simulate SDSS-like galaxy cutouts (i, or several bands) with GalSim and their truth.
 
@@ -689,10 +708,13 @@ def make_galaxies(n_samples=1000, *, image_size=150, pixel_scale=0.396, bands="i
         the real cutouts (0.54-0.84 arcsec, median 0.71) with Moffat wings of beta 2.15;
         a sky noise per galaxy from the real cutouts' distribution (0.032-0.068,
         median 0.0395 nanomaggies); SkyView's nearest-neighbour resampling
-        (``resampling="skyview"``) and ``mag_limit=16.6`` (GZ2's r < 17.0 in i); the
+        (``resampling="skyview"``), ``mag_limit=16.6`` (GZ2's r < 17.0 in i) on the
+        Petrosian magnitude (``petrosian_limit=True``); the field's stars and galaxies
+        at the real cutouts' measured counts (``field_sources="skyview"``) in place of
+        the single companion and star (``companion_fraction=star_fraction=0``); the
         class mix stays the default one. Any of these keywords given explicitly
         overrides the preset's value. The catalog then also has ``psf_fwhm``,
-        ``sky_noise`` and ``resampling_angle`` per galaxy. See
+        ``sky_noise``, ``resampling_angle`` and ``n_field_sources`` per galaxy. See
         ``skgalvae.datasets._conditions`` and the user guide's "Is the simulator
         realistic?" for the sources and the measured effect of each setting.
     psf_fwhm : float, dict or None, default=None
@@ -726,12 +748,28 @@ def make_galaxies(n_samples=1000, *, image_size=150, pixel_scale=0.396, bands="i
         Relative frequency of each class among "spiral", "elliptical", "edge_on",
         "merger", "irregular"; None means ``DEFAULT_CLASS_FRACTIONS`` (0.45, 0.30,
         0.10, 0.08, 0.07), with or without a preset.
-    companion_fraction, star_fraction : float, default=0.15, 0.1
+    companion_fraction, star_fraction : float or None, default=None
         Probability that a frame holds an unrelated companion galaxy / a foreground
-        star.
+        star; None means 0.15 and 0.1 (or the preset's 0: its field sources hold
+        them).
+    field_sources : {None, "none", "skyview"}, default=None
+        ``"skyview"`` adds to every frame the stars and galaxies of the field as the
+        real cutouts show them: a Poisson number (6.5 on average at 150 x 150 cutout
+        pixels) with the measured counts per magnitude (i = 14.5-23, rising from 250 to
+        8,000 per deg^2 per mag), placed uniformly, half of them stars and half
+        exponential discs of 0.3-1.2 arcsec (our choice), the same flux in every band;
+        the catalog's ``n_field_sources`` counts them. None means "none" (or the
+        preset's "skyview").
     mag_limit : float or None, default=None
         Apparent i magnitude limit of the flux-limited sample; None means 17.0 (GZ2's
         main sample is r < 17.0; Willett et al. 2013), or the preset's.
+    petrosian_limit : bool or None, default=None
+        Apply ``mag_limit`` to the Petrosian magnitude (the flux inside twice the
+        Petrosian radius of the intrinsic profile: SDSS's and GZ2's selection, which
+        misses about 20% of a de Vaucouleurs profile's light and almost none of an
+        exponential disc's; Blanton et al. 2001, AJ 121, 2358) rather than to the total
+        one, so that bulge-dominated galaxies are seen to a smaller distance. None
+        means False (or the preset's True). The catalog's ``magnitude`` stays the total.
     n_volunteers : int, default=44
         Mean number of GZ2 classifications per galaxy (44 in the GZ2 main sample).
     noise : bool, default=True
@@ -806,7 +844,12 @@ def make_galaxies(n_samples=1000, *, image_size=150, pixel_scale=0.396, bands="i
     """
     settings = cond.resolve(preset, psf_fwhm=psf_fwhm, psf_beta=psf_beta,
                             sky_noise=sky_noise, resampling=resampling,
-                            mag_limit=mag_limit, class_fractions=class_fractions)
+                            mag_limit=mag_limit, petrosian_limit=petrosian_limit,
+                            class_fractions=class_fractions,
+                            companion_fraction=companion_fraction,
+                            star_fraction=star_fraction, field_sources=field_sources)
+    companion_fraction = settings["companion_fraction"]
+    star_fraction = settings["star_fraction"]
     class_fractions = settings["class_fractions"]
     if class_fractions is None:
         class_fractions = DEFAULT_CLASS_FRACTIONS
@@ -847,6 +890,10 @@ def make_galaxies(n_samples=1000, *, image_size=150, pixel_scale=0.396, bands="i
                       "psf_beta": cond.DEFAULTS["psf_beta"], "resampling": False}:
         # only then: the cache keys of the default simulator stay those of before
         params["conditions"] = conditions
+    if settings["petrosian_limit"]:
+        params["petrosian_limit"] = True
+    if settings["field_sources"] == "skyview":
+        params["field_sources"] = "skyview"
     cache_path = None
     if cache and isinstance(random_state, Integral):
         cache_path = (get_data_home(data_home) / "simulations"
@@ -892,7 +939,8 @@ def _simulate(n_samples, random_state, n_jobs, verbose, params):
         n_samples, rng, class_fractions=params["class_fractions"],
         image_size=params["image_size"], pixel_scale=params["cutout_scale"],
         mag_limit=params["mag_limit"], companion_fraction=params["companion_fraction"],
-        star_fraction=params["star_fraction"])
+        star_fraction=params["star_fraction"],
+        petrosian_limit=params.get("petrosian_limit", False))
     # per-galaxy observing conditions (presets) from a child generator of their own:
     # the draws of the truth, images and votes are untouched by them
     conditions = cond.draw_conditions(n_samples, {
@@ -902,6 +950,14 @@ def _simulate(n_samples, random_state, n_jobs, verbose, params):
         np.random.default_rng(np.random.SeedSequence(base_seed, spawn_key=(2,))))
     for key, values in conditions.items():
         truth[key] = values
+    if params.get("field_sources") == "skyview":  # another child generator of its own
+        field = cond.draw_field(n_samples, params["image_size"], params["cutout_scale"],
+                                np.random.default_rng(np.random.SeedSequence(
+                                    base_seed, spawn_key=(3,))))
+        for key, values in field.items():
+            truth[key] = pd.Series(list(values) if key != "n_field_sources" else values,
+                                   index=truth.index, dtype=object
+                                   if key != "n_field_sources" else int)
     # one independent seed per galaxy, from (base_seed, index): independent of n_jobs
     seeds = [int(np.random.SeedSequence([base_seed, i]).generate_state(1)[0])
              for i in range(n_samples)]
