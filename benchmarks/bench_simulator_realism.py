@@ -11,7 +11,10 @@ nanomaggies per pixel, total flux in nanomaggies) to locate the differences. The
 goals: KS <= 0.2 for each structural parameter, PCA-12 within 0.05 of the real set's. A
 summary puts the two runs' KS statistics and PCA-12 side by side.
 
-Run: python benchmarks/bench_simulator_realism.py [n_simulated] [n_jobs]
+Run: python benchmarks/bench_simulator_realism.py [n_simulated] [n_jobs] [--steps]
+
+``--steps`` instead adds the preset's settings one at a time (STEPS) and prints the KS
+statistics and PCA-12 of each step: the user guide's "What each change moved" table.
 """
 
 import sys
@@ -43,6 +46,26 @@ def show(table):
 #: The two simulators compared with the real cutouts: the default (BEFORE) and the preset
 #: tuned to the bundled real cutouts (AFTER; skgalvae.datasets._conditions).
 RUNS = (("BEFORE", {}), ("AFTER", {"preset": "sdss"}))
+
+#: ``--steps``: the preset's settings added one at a time (each row keeps the previous
+#: rows' settings and the defaults of the rest), as in the user guide's table.
+_DEFAULTS_OF_PRESET = {"sky_noise": 0.044, "resampling": "none", "mag_limit": 17.0,
+                       "petrosian_limit": False, "field_sources": "none",
+                       "companion_fraction": 0.15, "star_fraction": 0.1}
+STEPS = (
+    ("0 default", {}),
+    ("1 PSF", {"preset": "sdss", **_DEFAULTS_OF_PRESET}),
+    ("2 + sky noise", {"preset": "sdss", **{k: v for k, v in _DEFAULTS_OF_PRESET.items()
+                                            if k != "sky_noise"}}),
+    ("3 + resampling", {"preset": "sdss", "mag_limit": 17.0, "petrosian_limit": False,
+                        "field_sources": "none", "companion_fraction": 0.15,
+                        "star_fraction": 0.1}),
+    ("4 + i < 16.6", {"preset": "sdss", "petrosian_limit": False, "field_sources": "none",
+                      "companion_fraction": 0.15, "star_fraction": 0.1}),
+    ("5 + Petrosian", {"preset": "sdss", "field_sources": "none",
+                       "companion_fraction": 0.15, "star_fraction": 0.1}),
+    ("6 + field", {"preset": "sdss"}),
+)
 
 
 def describe(kwargs):
@@ -91,13 +114,36 @@ def summary(tables):
         print(out.to_string())
 
 
+def steps(real, n, n_jobs):
+    """One row per step of STEPS: KS of each structural parameter and PCA-12."""
+    rows = {}
+    for label, kwargs in STEPS:
+        start = time.perf_counter()
+        sim = make_galaxies(n, random_state=0, n_jobs=n_jobs, **kwargs)
+        table = compare_to_real(real, sim.images, n_jobs=n_jobs)
+        row = table.loc[table["kind"] == "structural", "ks_statistic"].to_dict()
+        pca = table.index[table["kind"] == "eigen-spectrum"][0]
+        row["PCA-12"] = table.loc[pca, "simulated"]
+        rows[label] = row
+        print(f"{label}: {describe(kwargs)} ({time.perf_counter() - start:.0f} s)",
+              flush=True)
+    print(f"\n=== steps: KS statistic per structural parameter, simulated PCA-12 "
+          f"(real {table.loc[pca, 'real']:.3f}) ===")
+    print(pd.DataFrame.from_dict(rows, orient="index").to_string(float_format="{:.3f}".format))
+
+
 def main():
-    n = int(sys.argv[1]) if len(sys.argv) > 1 else 500
-    n_jobs = int(sys.argv[2]) if len(sys.argv) > 2 else 2
-    print(f"command: python benchmarks/bench_simulator_realism.py {n} {n_jobs}")
+    args = [a for a in sys.argv[1:] if a != "--steps"]
+    n = int(args[0]) if args else 500
+    n_jobs = int(args[1]) if len(args) > 1 else 2
+    flag = " --steps" if "--steps" in sys.argv else ""
+    print(f"command: python benchmarks/bench_simulator_realism.py {n} {n_jobs}{flag}")
     print(f"machine: {machine_summary()}")
     real = load_sdss_sample().images
     print(f"{len(real)} real cutouts (load_sdss_sample)")
+    if flag:
+        steps(real, n, n_jobs)
+        return
     tables = {label: run(real, n, n_jobs, label, kwargs) for label, kwargs in RUNS}
     summary(tables)
 
