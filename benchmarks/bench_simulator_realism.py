@@ -1,14 +1,20 @@
 """Is the simulator realistic? make_galaxies against the 100 bundled real SDSS cutouts.
 
-Puts the bundled real i-band cutouts (load_sdss_sample) and make_galaxies(n, random_state=0)
-through the default preprocessing (make_preprocessing_pipeline(output_shape=64)) and
+Puts the bundled real i-band cutouts (load_sdss_sample) and, in one run, the default
+simulator make_galaxies(n, random_state=0) (BEFORE) and the preset tuned to those
+cutouts, make_galaxies(n, preset="sdss", random_state=0) (AFTER), through the default
+preprocessing (make_preprocessing_pipeline(output_shape=64)) and
 prints skgalvae.analysis.compare_to_real's table: structural parameters (C, A, Gini, M20,
 R50 on the linear 64x64 images), the pixel statistics the models see and the PCA
 eigen-spectra. A second table compares the raw cutouts (no preprocessing: sky noise in
 nanomaggies per pixel, total flux in nanomaggies) to locate the differences. The issue's
-goals: KS <= 0.2 for each structural parameter, PCA-12 within 0.05 of the real set's.
+goals: KS <= 0.2 for each structural parameter, PCA-12 within 0.05 of the real set's. A
+summary puts the two runs' KS statistics and PCA-12 side by side.
 
-Run: python benchmarks/bench_simulator_realism.py [n_simulated] [n_jobs]
+Run: python benchmarks/bench_simulator_realism.py [n_simulated] [n_jobs] [--steps]
+
+``--steps`` instead adds the preset's settings one at a time (STEPS) and prints the KS
+statistics and PCA-12 of each step: the user guide's "What each change moved" table.
 """
 
 import sys
@@ -37,16 +43,41 @@ def show(table):
         print(f"note: {note}")
 
 
-def main():
-    n = int(sys.argv[1]) if len(sys.argv) > 1 else 500
-    n_jobs = int(sys.argv[2]) if len(sys.argv) > 2 else 2
-    print(f"command: python benchmarks/bench_simulator_realism.py {n} {n_jobs}")
-    print(f"machine: {machine_summary()}")
+#: The two simulators compared with the real cutouts: the default (BEFORE) and the preset
+#: tuned to the bundled real cutouts (AFTER; skgalvae.datasets._conditions).
+RUNS = (("BEFORE", {}), ("AFTER", {"preset": "sdss"}))
+
+#: ``--steps``: the preset's settings added one at a time (each row keeps the previous
+#: rows' settings and the defaults of the rest), as in the user guide's table.
+_DEFAULTS_OF_PRESET = {"sky_noise": 0.044, "resampling": "none", "mag_limit": 17.0,
+                       "petrosian_limit": False, "field_sources": "none",
+                       "companion_fraction": 0.15, "star_fraction": 0.1}
+STEPS = (
+    ("0 default", {}),
+    ("1 PSF", {"preset": "sdss", **_DEFAULTS_OF_PRESET}),
+    ("2 + sky noise", {"preset": "sdss", **{k: v for k, v in _DEFAULTS_OF_PRESET.items()
+                                            if k != "sky_noise"}}),
+    ("3 + resampling", {"preset": "sdss", "mag_limit": 17.0, "petrosian_limit": False,
+                        "field_sources": "none", "companion_fraction": 0.15,
+                        "star_fraction": 0.1}),
+    ("4 + i < 16.6", {"preset": "sdss", "petrosian_limit": False, "field_sources": "none",
+                      "companion_fraction": 0.15, "star_fraction": 0.1}),
+    ("5 + Petrosian", {"preset": "sdss", "field_sources": "none",
+                       "companion_fraction": 0.15, "star_fraction": 0.1}),
+    ("6 + field", {"preset": "sdss"}),
+)
+
+
+def describe(kwargs):
+    args = "".join(f", {k}={v!r}" for k, v in kwargs.items())
+    return f"make_galaxies(n{args}, random_state=0)"
+
+
+def run(real, n, n_jobs, label, kwargs):
     start = time.perf_counter()
-    real = load_sdss_sample().images
-    sim = make_galaxies(n, random_state=0, n_jobs=n_jobs)
-    print(f"{len(real)} real cutouts, {n} simulated (make_galaxies(n={n}, "
-          f"random_state=0), {time.perf_counter() - start:.0f} s)")
+    sim = make_galaxies(n, random_state=0, n_jobs=n_jobs, **kwargs)
+    print(f"\n=== {label}: {describe(kwargs)}, n={n} "
+          f"({time.perf_counter() - start:.0f} s) ===")
     start = time.perf_counter()
     result = compare_to_real(real, sim.images, return_measurements=True, n_jobs=n_jobs)
     print(f"\ndefault preprocessing, 64x64 ({time.perf_counter() - start:.0f} s):")
@@ -62,6 +93,59 @@ def main():
     r50 = sim.catalog["petro_r50"]
     print(f"simulated petro_r50 [arcsec]: median {np.median(r50):.2f}, "
           f"IQR {np.percentile(r50, 25):.2f}-{np.percentile(r50, 75):.2f}")
+    return result.table
+
+
+def summary(tables):
+    """KS statistics (structural rows), medians and PCA-12 of every run side by side."""
+    rows = {}
+    for label, table in tables.items():
+        for stat in table.index:
+            kind = table.loc[stat, "kind"]
+            value = table.loc[stat, "simulated" if kind == "eigen-spectrum" else
+                              "ks_statistic"]
+            rows.setdefault(stat, {"real": table.loc[stat, "real"]})[label] = value
+            if kind != "pixel":
+                rows[stat][f"{label} meets goal"] = table.loc[stat, "meets_goal"]
+    out = pd.DataFrame.from_dict(rows, orient="index")
+    print("\n=== summary: KS statistic per row (PCA-12 row: cumulative explained variance;"
+          " real = real median / real PCA-12) ===")
+    with pd.option_context("display.width", 160, "display.float_format", "{:.3f}".format):
+        print(out.to_string())
+
+
+def steps(real, n, n_jobs):
+    """One row per step of STEPS: KS of each structural parameter and PCA-12."""
+    rows = {}
+    for label, kwargs in STEPS:
+        start = time.perf_counter()
+        sim = make_galaxies(n, random_state=0, n_jobs=n_jobs, **kwargs)
+        table = compare_to_real(real, sim.images, n_jobs=n_jobs)
+        row = table.loc[table["kind"] == "structural", "ks_statistic"].to_dict()
+        pca = table.index[table["kind"] == "eigen-spectrum"][0]
+        row["PCA-12"] = table.loc[pca, "simulated"]
+        rows[label] = row
+        print(f"{label}: {describe(kwargs)} ({time.perf_counter() - start:.0f} s)",
+              flush=True)
+    print(f"\n=== steps: KS statistic per structural parameter, simulated PCA-12 "
+          f"(real {table.loc[pca, 'real']:.3f}) ===")
+    print(pd.DataFrame.from_dict(rows, orient="index").to_string(float_format="{:.3f}".format))
+
+
+def main():
+    args = [a for a in sys.argv[1:] if a != "--steps"]
+    n = int(args[0]) if args else 500
+    n_jobs = int(args[1]) if len(args) > 1 else 2
+    flag = " --steps" if "--steps" in sys.argv else ""
+    print(f"command: python benchmarks/bench_simulator_realism.py {n} {n_jobs}{flag}")
+    print(f"machine: {machine_summary()}")
+    real = load_sdss_sample().images
+    print(f"{len(real)} real cutouts (load_sdss_sample)")
+    if flag:
+        steps(real, n, n_jobs)
+        return
+    tables = {label: run(real, n, n_jobs, label, kwargs) for label, kwargs in RUNS}
+    summary(tables)
 
 
 if __name__ == "__main__":

@@ -499,3 +499,124 @@ def test_cache_of_several_bands(tmp_path):
     np.testing.assert_allclose(a.catalog["mag_g"], b.catalog["mag_g"])
     make_galaxies(3, **{**kwargs, "bands": "i"})  # another key
     assert len(list((tmp_path / "simulations").glob("*.npz"))) == 2
+
+
+# ---------------------------------------------------------------------------------------
+# Presets: make_galaxies(preset="sdss")
+# ---------------------------------------------------------------------------------------
+
+SDSS = {"image_size": 32, "preset": "sdss", "random_state": 0}
+
+
+def _lag1(noise):
+    d = noise - noise.mean(axis=(-2, -1), keepdims=True)
+    return float((d[..., :, 1:] * d[..., :, :-1]).mean() / (d * d).mean())
+
+
+@pytest.fixture(scope="module")
+def sdss():
+    return make_galaxies(6, return_noiseless=True, **SDSS)
+
+
+def test_sdss_preset_shapes_conditions_and_determinism(sdss):
+    assert sdss.images.shape == (6, 32, 32) and sdss.images.dtype == np.float32
+    assert sdss.images_noiseless.dtype == np.float32 and sdss.data.shape == (6, 1024)
+    assert sdss.pixel_scale == pytest.approx(0.396 * 0.94)
+    assert set(sdss.catalog["class"]) <= set(DEFAULT_CLASS_FRACTIONS)
+    cat = sdss.catalog
+    assert cat["psf_fwhm"].between(0.54, 0.84).all()
+    assert cat["sky_noise"].between(0.032, 0.068).all()
+    assert cat["resampling_angle"].between(0.0, 45.0).all()
+    np.testing.assert_array_equal(sdss.psf_fwhm["i"], cat["psf_fwhm"])
+    # the field's stars and galaxies replace the single companion and star
+    assert not cat["has_companion"].any() and not cat["has_star"].any()
+    assert cat["n_field_sources"].dtype.kind == "i" and "field_x" not in cat
+    again = make_galaxies(6, return_noiseless=True, **SDSS)
+    np.testing.assert_array_equal(again.images, sdss.images)
+    assert not np.array_equal(make_galaxies(6, **{**SDSS, "random_state": 1}).images,
+                              sdss.images)
+
+
+def test_sdss_preset_noise_is_correlated_as_skyview_resamples(sdss):
+    # the real cutouts: ~10% of adjacent pixel pairs are copies, lag-1 correlation 0.08
+    noise = sdss.images.astype(np.float64) - sdss.images_noiseless
+    copies = (sdss.images[:, :, 1:] == sdss.images[:, :, :-1]).mean()
+    assert 0.06 < copies < 0.14
+    assert 0.04 < _lag1(noise) < 0.15
+    white = make_galaxies(6, return_noiseless=True, image_size=32, random_state=0)
+    assert abs(_lag1(white.images - white.images_noiseless.astype(np.float64))) < 0.03
+    assert (white.images[:, :, 1:] == white.images[:, :, :-1]).mean() < 0.01
+    # per pixel, the sky noise is the catalog's
+    sky = np.array([np.std(n[:6, :6]) for n in noise])
+    np.testing.assert_allclose(np.median(sky / sdss.catalog["sky_noise"]), 1.0, atol=0.25)
+
+
+def test_sdss_preset_keeps_positions_and_angles_on_the_cutout_grid():
+    sim = make_galaxies(4, image_size=64, preset="sdss", noise=False, star_fraction=1.0,
+                        companion_fraction=0.0, random_state=3)
+    yy, xx = np.mgrid[:64, :64]
+    for image, (_, row) in zip(sim.images, sim.catalog.iterrows(), strict=True):
+        near = np.hypot(xx - row["star_x"], yy - row["star_y"]) < 4
+        y, x = np.unravel_index(np.argmax(np.where(near, image, -1.0)), image.shape)
+        assert np.hypot(x - row["star_x"], y - row["star_y"]) <= 1.0
+        core = np.hypot(xx - row["centre_x"], yy - row["centre_y"]) < 10
+        w = np.where(core & ~near, image, 0.0)
+        cx, cy = (w * xx).sum() / w.sum(), (w * yy).sum() / w.sum()
+        assert np.hypot(cx - row["centre_x"], cy - row["centre_y"]) < 0.5
+
+
+def test_preset_settings_are_overridable_and_explicit_defaults_are_the_default():
+    sim = make_galaxies(3, psf_fwhm=1.0, resampling="none", **SDSS)
+    assert "psf_fwhm" not in sim.catalog and "resampling_angle" not in sim.catalog
+    assert sim.psf_fwhm == {"i": 1.0} and sim.pixel_scale == 0.396
+    assert "sky_noise" in sim.catalog
+    explicit = make_galaxies(8, image_size=48, random_state=0, psf_fwhm=1.3,
+                             psf_beta=3.5, sky_noise=0.044, resampling="none",
+                             mag_limit=17.0, petrosian_limit=False,
+                             field_sources="none", companion_fraction=0.15,
+                             star_fraction=0.1)
+    digest = hashlib.sha256(np.ascontiguousarray(explicit.images).tobytes()).hexdigest()
+    assert digest == GOLDEN_I_SHA256
+
+
+def test_sdss_preset_in_several_bands_keeps_the_i_band():
+    gri = make_galaxies(3, bands="gri", **SDSS)
+    assert gri.images.shape == (3, 3, 32, 32)
+    np.testing.assert_array_equal(gri.images[:, 2], make_galaxies(3, **SDSS).images)
+    assert gri.psf_fwhm["g"] == pytest.approx(gri.psf_fwhm["i"] * 1.5 / 1.3, rel=1e-2)
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    ({"preset": "hst"}, "preset"),
+    ({"preset": "SDSS"}, "preset"),
+    ({"resampling": "bilinear"}, "resampling"),
+    ({"psf_beta": 1.0}, "psf_beta"),
+    ({"field_sources": "many"}, "field_sources"),
+    ({"petrosian_limit": "yes"}, "petrosian_limit"),
+])
+def test_bad_preset_values_say_what_is_allowed(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        make_galaxies(2, image_size=32, **kwargs)
+
+
+def test_field_sources_follow_the_measured_counts():
+    from skgalvae.datasets import _conditions as cond
+
+    field = cond.draw_field(400, 150, 0.372, np.random.default_rng(0))
+    assert field["n_field_sources"].mean() == pytest.approx(6.5, abs=0.4)
+    mags = 22.5 - 2.5 * np.log10(np.concatenate(field["field_flux"]))
+    assert mags.min() >= 14.5 and mags.max() <= 23.0
+    assert 0.4 < np.mean(np.concatenate(field["field_hlr"]) == 0) < 0.6  # stars
+    x = np.concatenate(field["field_x"])
+    assert x.min() >= -0.5 and x.max() <= 149.5
+    sim = make_galaxies(3, field_sources="none", **SDSS)
+    assert "n_field_sources" not in sim.catalog
+
+
+def test_petrosian_limit_sees_spheroids_less_far():
+    f = rel.petrosian_flux_fraction(np.array([0.0, 1.0, 1.0]), np.array([1.0, 4.0, 6.0]))
+    assert f[0] > 0.98 and 0.78 < f[1] < 0.85 and f[2] < f[1]  # Blanton et al. 2001
+    total = _truth(300, {"elliptical": 1}, mag_limit=16.6)
+    petro = _truth(300, {"elliptical": 1}, mag_limit=16.6, petrosian_limit=True)
+    ratio = np.median(petro["redshift"]) / np.median(total["redshift"])
+    assert 0.8 < ratio < 0.95  # ~0.2-0.3 mag fainter: seen to ~88% of the distance

@@ -168,6 +168,43 @@ def max_redshift(abs_mag, mag_limit, z_min=0.01, z_max=0.25):
     return zmax
 
 
+def petrosian_flux_fraction(bulge_fraction, n_bulge, bulge_to_disk_hlr=0.3, eta=0.2):
+    """Fraction of the total flux inside twice the Petrosian radius (SDSS's Petrosian flux)
+    of an intrinsic, circular bulge (Sersic ``n_bulge``) + exponential disc profile.
+
+    SDSS's definition (Blanton et al. 2001, AJ 121, 2358; Strauss et al. 2002, AJ 124,
+    1810): the Petrosian radius R_P is where the mean surface brightness in the annulus
+    0.8-1.25 r falls to ``eta`` = 0.2 times the mean inside r; the Petrosian flux is the
+    flux inside 2 R_P. It holds nearly all of an exponential disc's light and about 80%
+    of a de Vaucouleurs profile's (Blanton et al. 2001; Graham et al. 2005, AJ 130, 1535):
+    SDSS's and GZ2's magnitude limits select on that flux. ``bulge_to_disk_hlr`` is the
+    bulge's half-light radius over the disc's (the simulator draws 0.15-0.45; the mean
+    is the default); a pure spheroid (B/T = 1) does not depend on it. No PSF.
+
+    >>> f = petrosian_flux_fraction(np.array([0.0, 1.0]), np.array([1.0, 4.0]))
+    >>> f.round(2).tolist()
+    [0.99, 0.82]
+    """
+    from scipy.special import gammainc, gammaincinv
+
+    bt = np.clip(np.atleast_1d(np.asarray(bulge_fraction, dtype=float)), 0.0, 1.0)[:, None]
+    n = np.atleast_1d(np.asarray(n_bulge, dtype=float))[:, None]
+    r_b = np.where(bt >= 1.0, 1.0, bulge_to_disk_hlr)  # radii in disc half-light radii
+    b_n, b_1 = gammaincinv(2 * n, 0.5), gammaincinv(2.0, 0.5)
+    r = np.geomspace(0.02, 60.0, 1500)[None, :]
+
+    def enclosed(radius):
+        return bt * gammainc(2 * n, b_n * (radius / r_b) ** (1 / n)) + (1 - bt) * gammainc(
+            2.0, b_1 * radius)
+
+    ring = (enclosed(1.25 * r) - enclosed(0.8 * r)) / (1.25**2 - 0.8**2)
+    ratio = ring / np.maximum(enclosed(r), 1e-300)
+    below = ratio < eta
+    k = np.where(below.any(axis=1), below.argmax(axis=1), r.shape[1] - 1)
+    r_p = r[0, k]
+    return enclosed(2 * r_p[:, None])[:, 0]
+
+
 def draw_redshift(z_upper, rng, z_min=0.01):
     """Redshift uniform in comoving volume between z_min and ``z_upper`` (a flux-limited
     sample: each galaxy is placed where the survey could see it)."""

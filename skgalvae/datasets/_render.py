@@ -8,6 +8,7 @@ counter-clockwise from the +x (column) axis when the image is shown with
 import functools
 
 import numpy as np
+from scipy import ndimage
 from scipy.signal import fftconvolve
 
 from ..utils._optional import import_optional
@@ -25,16 +26,16 @@ GSPARAMS = galsim.GSParams(folding_threshold=1e-2, maxk_threshold=3e-3)
 GAIN_E_PER_NMGY = 700.0
 
 
-@functools.lru_cache(maxsize=8)
+@functools.lru_cache(maxsize=128)
 def make_psf(fwhm, beta=3.5):
-    """SDSS-like PSF: a Moffat profile (beta = 3.5) of the given FWHM [arcsec]."""
+    """SDSS-like PSF: a Moffat profile (beta = 3.5 by default) of the given FWHM [arcsec]."""
     return galsim.Moffat(beta=beta, fwhm=fwhm, gsparams=GSPARAMS)
 
 
-@functools.lru_cache(maxsize=8)
-def _psf_kernel(fwhm, pixel_scale):
+@functools.lru_cache(maxsize=128)
+def _psf_kernel(fwhm, pixel_scale, beta=3.5):
     size = int(np.ceil(6 * fwhm / pixel_scale)) | 1
-    kernel = make_psf(fwhm).drawImage(nx=size, ny=size, scale=pixel_scale).array
+    kernel = make_psf(fwhm, beta).drawImage(nx=size, ny=size, scale=pixel_scale).array
     return (kernel / kernel.sum()).astype(np.float64)
 
 
@@ -223,8 +224,25 @@ def petrosian_radii(image, centre, pixel_scale, eta=0.2):
     return r50 * pixel_scale, r90 * pixel_scale
 
 
+def _field_profile(p, image_size, pixel_scale):
+    """The field sources of ``p`` (stars and small exponential galaxies at their frame
+    positions) as one GalSim profile, before the PSF."""
+    c = (image_size - 1) / 2
+    parts = []
+    for x, y, flux, hlr, q, pa in zip(p["field_x"], p["field_y"], p["field_flux"],
+                                      p["field_hlr"], p["field_q"], p["field_pa"],
+                                      strict=True):
+        if hlr > 0:
+            obj = galsim.Exponential(half_light_radius=hlr, flux=flux, gsparams=GSPARAMS)
+            obj = obj.shear(q=q, beta=pa * galsim.degrees)
+        else:
+            obj = galsim.DeltaFunction(flux=flux, gsparams=GSPARAMS)
+        parts.append(obj.shift((x - c) * pixel_scale, (y - c) * pixel_scale))
+    return parts[0] if len(parts) == 1 else galsim.Add(parts)
+
+
 def render_galaxy(p, *, image_size, pixel_scale, psf_fwhm, sky_noise, noise, seed,
-                  psf=True, noise_rng=None):
+                  psf=True, noise_rng=None, psf_beta=3.5):
     """Render the galaxy described by the catalog row ``p`` (a dict).
 
     Returns ``(image, noiseless, petro_r50, petro_r90)``: float32 images in
@@ -236,13 +254,13 @@ def render_galaxy(p, *, image_size, pixel_scale, psf_fwhm, sky_noise, noise, see
     The knots are drawn from a generator seeded with ``seed``, so every band of a
     galaxy rendered with the same seed has the same knots; the noise continues that
     generator (the i band, as always) or comes from ``noise_rng`` (the other bands, so
-    that their noise is independent).
+    that their noise is independent). ``psf_beta`` is the Moffat index of the PSF.
     """
     rng = np.random.default_rng(seed)
     shape = (image_size, image_size)
     centre = ((image_size - 1) / 2 + p["centre_dx"], (image_size - 1) / 2 + p["centre_dy"])
     offset = galsim.PositionD(p["centre_dx"], p["centre_dy"])
-    psf_obj = make_psf(psf_fwhm)
+    psf_obj = make_psf(psf_fwhm, psf_beta)
 
     def draw(obj, image=None, offset=offset):
         if psf:
@@ -257,7 +275,7 @@ def render_galaxy(p, *, image_size, pixel_scale, psf_fwhm, sky_noise, noise, see
         return obj.drawImage(image=image, add_to_image=True, **kwargs)
 
     img = draw(_smooth_profile(p))
-    kernel = _psf_kernel(psf_fwhm, pixel_scale) if psf else None
+    kernel = _psf_kernel(psf_fwhm, pixel_scale, psf_beta) if psf else None
     _add_structure(img.array, _structure(p, shape, pixel_scale, centre, rng), kernel)
     if p["has_dust_lane"]:
         pa = np.radians(p["position_angle"])
@@ -286,6 +304,9 @@ def render_galaxy(p, *, image_size, pixel_scale, psf_fwhm, sky_noise, noise, see
         star = psf_obj.withFlux(p["star_flux"])
         star.drawImage(image=img, add_to_image=True, offset=galsim.PositionD(
             p["star_x"] - (image_size - 1) / 2, p["star_y"] - (image_size - 1) / 2))
+    if psf and len(p.get("field_flux", ())):
+        draw(_field_profile(p, image_size, pixel_scale), img,
+             offset=galsim.PositionD(0.0, 0.0))
     noiseless = img.array.astype(np.float32, copy=True)
     image = None
     if noise:
@@ -312,7 +333,8 @@ def band_record(p, band):
     return {**p, **{key: p[f"{key}__{band}"] for key in BAND_KEYS}}
 
 
-def render_bands(p, *, bands, image_size, pixel_scale, psf_fwhm, sky_noise, noise, seed):
+def render_bands(p, *, bands, image_size, pixel_scale, psf_fwhm, sky_noise, noise, seed,
+                 psf_beta=3.5):
     """Render the galaxy ``p`` in each of ``bands`` (a string such as "gri").
 
     The same geometry, knots and centre in every band; each band has its own fluxes
@@ -331,7 +353,8 @@ def render_bands(p, *, bands, image_size, pixel_scale, psf_fwhm, sky_noise, nois
         image, noiseless, r50, r90 = render_galaxy(
             band_record(p, band), image_size=image_size, pixel_scale=pixel_scale,
             psf_fwhm=psf_fwhm[band], sky_noise=sky_noise.get(band, 0.0),
-            noise=noise and band in bands, seed=seed, noise_rng=noise_rng)
+            noise=noise and band in bands, seed=seed, noise_rng=noise_rng,
+            psf_beta=psf_beta)
         if band == "i":
             radii = r50, r90
         if band in bands:
@@ -340,3 +363,72 @@ def render_bands(p, *, bands, image_size, pixel_scale, psf_fwhm, sky_noise, nois
             if images is not None:
                 images[k] = image
     return images, clean, radii[0], radii[1]
+
+
+#: Keys of a record holding pixel positions (x, y pairs) and position angles [deg]:
+#: what a rotation of the pixel grid changes.
+_POSITIONS = (("partner_x", "partner_y"), ("companion_x", "companion_y"),
+              ("star_x", "star_y"))
+_ANGLES = ("position_angle", "partner_position_angle", "companion_position_angle",
+           "tidal_angle", "partner_tidal_angle")
+
+
+def _grid_map(angle, scale, n_out, n_in):
+    """Affine map of output pixel (row, col) to input pixel (row, col): the output grid
+    turned by ``angle`` [deg, counter-clockwise with origin="lower"] on the input, its
+    pixels ``scale`` times the input's, both centred."""
+    c, s = np.cos(np.radians(angle)), np.sin(np.radians(angle))
+    matrix = scale * np.array([[c, s], [-s, c]])  # (row, col) order of (x, y) rotation
+    offset = (n_in - 1) / 2 - matrix @ np.full(2, (n_out - 1) / 2)
+    return matrix, offset
+
+
+def render_resampled(render, p, *, image_size, pixel_scale, scale, angle, **kwargs):
+    """Render ``p`` on the grid of the survey frame, then resample it as NASA SkyView does.
+
+    The galaxy, its noise and its neighbours are drawn by ``render`` (``render_galaxy``
+    or ``render_bands``) on a frame of pixels ``pixel_scale / scale`` [arcsec] (the
+    survey's) turned by ``angle`` [deg] against the cutout grid; each cutout pixel
+    then takes the value of the nearest frame pixel (SkyView's nearest-neighbour
+    sampler, ``scipy.ndimage.affine_transform`` with ``order=0``), which copies some
+    frame pixels into two neighbours and drops others: the pixel pattern of the real
+    cutouts. ``p``'s positions are cutout pixels and its angles are on the cutout grid;
+    the returned images (noisy, noiseless: 2-D, or 3-D per band) are cutouts of
+    ``image_size`` pixels of ``pixel_scale`` arcsec, and the Petrosian radii [arcsec] are
+    measured on the noiseless frame.
+    """
+    n_in = int(np.ceil(image_size * scale * np.sqrt(2))) + 4
+    matrix, offset = _grid_map(angle, scale, image_size, n_in)
+    c_out = (image_size - 1) / 2
+
+    def to_frame(x, y):  # cutout (x, y) -> frame (x, y), numbers or arrays
+        row, col = np.tensordot(matrix, np.array([y, x], dtype=float), axes=1) + (
+            offset.reshape(2, *([1] * np.ndim(x))))
+        return col, row
+
+    q = dict(p)
+    cx, cy = to_frame(c_out + p["centre_dx"], c_out + p["centre_dy"])
+    q["centre_dx"], q["centre_dy"] = cx - (n_in - 1) / 2, cy - (n_in - 1) / 2
+    for kx, ky in _POSITIONS:
+        if kx in q and np.isfinite(q[kx]) and np.isfinite(q[ky]):
+            q[kx], q[ky] = to_frame(q[kx], q[ky])
+    for key in _ANGLES:
+        if key in q and np.isfinite(q[key]):
+            q[key] = q[key] + angle
+    if "field_x" in q:  # arrays, one value per field source
+        q["field_x"], q["field_y"] = to_frame(np.asarray(q["field_x"], float),
+                                              np.asarray(q["field_y"], float))
+        q["field_pa"] = np.asarray(q["field_pa"], float) + angle
+    image, clean, r50, r90 = render(q, image_size=n_in, pixel_scale=pixel_scale / scale,
+                                    **kwargs)
+
+    def resample(frame):
+        if frame is None:
+            return None
+        frames = frame.reshape(-1, n_in, n_in)
+        out = np.stack([ndimage.affine_transform(f, matrix, offset=offset,
+                                                 output_shape=(image_size, image_size),
+                                                 order=0) for f in frames])
+        return out.reshape(*frame.shape[:-2], image_size, image_size)
+
+    return resample(image), resample(clean), r50, r90

@@ -11,13 +11,14 @@ import pandas as pd
 from joblib import Parallel, delayed, effective_n_jobs
 from scipy.special import gammainc, gammaincinv
 from sklearn.utils import Bunch, check_random_state
-from sklearn.utils._param_validation import Interval, validate_params
+from sklearn.utils._param_validation import Interval, StrOptions, validate_params
 
 from .._version import __version__
 from ..utils._atomic import atomic_path
 from ..utils._data_home import get_data_home
 from ..utils._optional import import_optional
 from ..utils._progress import progress
+from . import _conditions as cond
 from . import _relations as rel
 from ._votes import simulate_votes
 
@@ -136,6 +137,31 @@ Columns: mag_<b> and flux_<b> (apparent AB, nanomaggies) for every band; rest-fr
 u_g, r_i, i_z of the galaxy; bulge_g_r, disk_g_r, bulge_r_i, disk_r_i (rest frame,
 NaN without that component). The i-band ``magnitude`` has no k-correction (as in the
 one-band model); the other bands are set by the k-corrected colours relative to it.
+
+Preset "sdss" (``make_galaxies(n, preset="sdss")``; the default, preset=None, is the
+model above unchanged): cutouts like the 100 real SDSS i-band cutouts bundled with
+skgalvae (the seed study's NASA SkyView downloads). Measured on those cutouts
+(scripts/measure_skyview_conditions.py): a PSF FWHM per galaxy drawn from the 21 point
+sources of the real cutouts (0.54-0.84 arcsec) with Moffat beta 2.15 (their median:
+the strong wings of the SDSS PSF); a sky noise per galaxy from the real cutouts'
+corners (0.032-0.068 nanomaggies, median 0.0395); SkyView's nearest-neighbour
+resampling: each galaxy is drawn on an SDSS frame (0.396 arcsec pixels) turned by an
+angle drawn from the measured distribution (mostly 28-45 deg) and resampled onto cutout
+pixels of 0.372 arcsec (0.94 times the frame's), which copies about 10% of the
+pixels into their neighbour as in the real cutouts (noise lag-1 correlation 0.08).
+From the seed's selection: an i-band limit of 16.6 (GZ2's r < 17.0, Willett et al.
+2013, with the simulator's observed r - i of 0.37-0.40) applied, as SDSS does, to the
+Petrosian magnitude (the flux inside 2 R_P of the intrinsic profile: about 80% of a
+de Vaucouleurs profile's, all of an exponential's; Blanton et al. 2001, AJ 121, 2358),
+so that early types are seen to smaller distances; the class mix is the default one
+(spirals and ellipticals alone matched the real cutouts worse). Field sources:
+the stars and galaxies that surround the targets of the real cutouts (6.5 per cutout,
+counts per magnitude measured on them from i = 14.5 to 23; half stars, half small
+exponential discs: our choice) replace the companion and star of the default model.
+Catalog columns psf_fwhm [arcsec], sky_noise [nanomaggies], resampling_angle [deg] and
+n_field_sources give each galaxy's conditions. Each setting has its own keyword
+(psf_fwhm, psf_beta, sky_noise, resampling, mag_limit, petrosian_limit, field_sources,
+companion_fraction, star_fraction) that overrides the preset's.
 
 GZ2-style votes (Willett et al. 2013 tree and column names): for each of the 37 answers
 ``<task>_<answer>_count``, ``_fraction``, ``_weighted_fraction`` (equal to
@@ -264,8 +290,11 @@ def _place(n, min_dist, extent, rng):
 
 
 def draw_truth(n_samples, rng, *, class_fractions, image_size, pixel_scale,
-               mag_limit, companion_fraction, star_fraction):
-    """Draw the ground-truth catalog (no images) of ``n_samples`` galaxies."""
+               mag_limit, companion_fraction, star_fraction, petrosian_limit=False):
+    """Draw the ground-truth catalog (no images) of ``n_samples`` galaxies.
+
+    ``mag_limit`` bounds the total magnitude, or with ``petrosian_limit`` the Petrosian
+    one (the intrinsic profile's flux inside 2 R_P, rel.petrosian_flux_fraction)."""
     n = n_samples
     names = list(class_fractions)
     probs = np.array([class_fractions[k] for k in names], dtype=float)
@@ -284,7 +313,12 @@ def draw_truth(n_samples, rng, *, class_fractions, image_size, pixel_scale,
     bt = comps["bulge_fraction"]
     ssfr, gr, abs_mag = _luminosity(log_mass, base, bt, np.zeros(n), rng)
     ssfr = np.where(merger & (base == "spiral"), ssfr + 0.3, ssfr)
-    z_upper = rel.max_redshift(abs_mag, mag_limit)
+    if petrosian_limit:  # SDSS / GZ2 select on Petrosian magnitudes
+        abs_mag_limited = abs_mag - 2.5 * np.log10(rel.petrosian_flux_fraction(
+            bt, comps["sersic_n"]))
+    else:
+        abs_mag_limited = abs_mag
+    z_upper = rel.max_redshift(abs_mag_limited, mag_limit)
     redshift = rel.draw_redshift(z_upper, rng)
     sizes = _sizes(log_mass, base, comps, redshift, rng)
     mag = rel.apparent_magnitude(abs_mag, redshift)
@@ -473,7 +507,29 @@ def add_band_fluxes(truth, bands, rng):
 #: Columns that only drive the renderer (not part of the returned catalog).
 _INTERNAL = ("centre_dx", "centre_dy", "knot_shift_x", "knot_shift_y", "tidal_shear",
              "tidal_angle", "arm_phase", "bar_axis_ratio", "bar_angle", "bar_hlr",
-             "companion_flux", "star_flux")
+             "companion_flux", "star_flux", "field_x", "field_y", "field_flux",
+             "field_hlr", "field_q", "field_pa")
+
+
+SKYVIEW_SCALE = cond.SKYVIEW_SCALE
+
+
+def _galaxy_options(p, options, bands):
+    """The render options of galaxy ``p``: its own PSF FWHM and sky noise (i band,
+    scaled to the other bands as the fixed values are) where the record has them."""
+    if "psf_fwhm" not in p and "sky_noise" not in p:
+        return options
+    options = dict(options)
+    one_band = bands == "i"
+    if "psf_fwhm" in p:
+        fwhm = p["psf_fwhm"]
+        options["psf_fwhm"] = fwhm if one_band else {
+            b: round(rel.psf_fwhm_band(fwhm, b), 3) for b in options["psf_fwhm"]}
+    if "sky_noise" in p:
+        sigma = p["sky_noise"]
+        options["sky_noise"] = sigma if one_band else {
+            b: rel.sky_noise_band(sigma, b) for b in options["sky_noise"]}
+    return options
 
 
 def _render_chunk(records, seeds, options, keep_noiseless):
@@ -486,7 +542,8 @@ def _render_chunk(records, seeds, options, keep_noiseless):
     images = np.empty((n, *shape), np.float32) if options["noise"] else None
     noiseless = np.empty((n, *shape), np.float32) if keep_noiseless else None
     radii = np.empty((n, 2))
-    if options["bands"] == "i":  # exactly the one-band renderer of before
+    bands = options["bands"]
+    if bands == "i":  # exactly the one-band renderer of before
         render = render_galaxy
         options = {**options, "psf_fwhm": options["psf_fwhm"]["i"],
                    "sky_noise": options["sky_noise"]["i"]}
@@ -494,7 +551,15 @@ def _render_chunk(records, seeds, options, keep_noiseless):
     else:
         render = render_bands
     for i, (p, seed) in enumerate(zip(records, seeds, strict=True)):
-        image, clean, r50, r90 = render(p, seed=seed, **options)
+        kwargs = _galaxy_options(p, options, bands)
+        if "resampling_angle" in p:  # SkyView's nearest-neighbour resampling
+            from ._render import render_resampled
+
+            image, clean, r50, r90 = render_resampled(
+                render, p, seed=seed, scale=SKYVIEW_SCALE, angle=p["resampling_angle"],
+                **kwargs)
+        else:
+            image, clean, r50, r90 = render(p, seed=seed, **kwargs)
         if images is not None:
             images[i] = image
         if noiseless is not None:
@@ -578,12 +643,17 @@ _FRACTION = [Interval(Real, 0, 1, closed="both")]
         "image_size": [Interval(Integral, 16, None, closed="left")],
         "pixel_scale": [Interval(Real, 0, None, closed="neither")],
         "bands": [str],
-        "psf_fwhm": [Interval(Real, 0, None, closed="neither"), dict],
-        "sky_noise": [Interval(Real, 0, None, closed="left"), dict],
+        "psf_fwhm": [Interval(Real, 0, None, closed="neither"), dict, None],
+        "sky_noise": [Interval(Real, 0, None, closed="left"), dict, None],
+        "psf_beta": [Interval(Real, 1, None, closed="neither"), None],
+        "resampling": [StrOptions({"none", "skyview"}), None],
+        "preset": [StrOptions(set(cond.PRESETS)), None],
         "class_fractions": [dict, None],
-        "companion_fraction": _FRACTION,
-        "star_fraction": _FRACTION,
-        "mag_limit": [Interval(Real, None, None, closed="neither")],
+        "companion_fraction": [*_FRACTION, None],
+        "star_fraction": [*_FRACTION, None],
+        "field_sources": [StrOptions({"none", "skyview"}), None],
+        "mag_limit": [Interval(Real, None, None, closed="neither"), None],
+        "petrosian_limit": ["boolean", None],
         "n_volunteers": [Interval(Integral, 1, None, closed="left")],
         "noise": ["boolean"],
         "return_noiseless": ["boolean"],
@@ -596,10 +666,12 @@ _FRACTION = [Interval(Real, 0, 1, closed="both")]
     prefer_skip_nested_validation=True,
 )
 def make_galaxies(n_samples=1000, *, image_size=150, pixel_scale=0.396, bands="i",
-                  psf_fwhm=1.3, sky_noise=0.044, class_fractions=None,
-                  companion_fraction=0.15, star_fraction=0.1, mag_limit=17.0,
-                  n_volunteers=44, noise=True, return_noiseless=False,
-                  random_state=None, n_jobs=None, cache=False, data_home=None,
+                  preset=None, psf_fwhm=None, psf_beta=None, sky_noise=None,
+                  resampling=None, class_fractions=None,
+                  companion_fraction=None, star_fraction=None, field_sources=None,
+                  mag_limit=None, petrosian_limit=None, n_volunteers=44, noise=True,
+                  return_noiseless=False, random_state=None, n_jobs=None, cache=False,
+                  data_home=None,
                   verbose=0):
     """Simulate SDSS-like galaxy cutouts (i, or several bands) with GalSim and their truth.
 
@@ -626,28 +698,78 @@ def make_galaxies(n_samples=1000, *, image_size=150, pixel_scale=0.396, bands="i
         companion and the star each have their own colours (see ``DESCR``), and each
         band its own PSF and sky noise. The i band is always the anchor: its fluxes are
         those of ``bands="i"`` and the Petrosian radii are measured on it.
-    psf_fwhm : float or dict, default=1.3
-        FWHM of the Moffat PSF in arcsec. A number is the i-band FWHM (median SDSS
-        i-band seeing is 1.2-1.3); the other bands get ``psf_fwhm (lambda_b /
+    preset : {None, "sdss"}, default=None
+        A bundle of observing conditions and population settings. None is the
+        simulator as it always was (every setting below at its own default).
+        ``"sdss"`` makes cutouts like the 100 real SDSS i-band cutouts of
+        :func:`load_sdss_sample` (the seed study's NASA SkyView downloads), with numbers
+        measured on those cutouts (``scripts/measure_skyview_conditions.py``) or taken
+        from the seed's selection: a PSF FWHM per galaxy from the 21 point sources of
+        the real cutouts (0.54-0.84 arcsec, median 0.71) with Moffat wings of beta 2.15;
+        a sky noise per galaxy from the real cutouts' distribution (0.032-0.068,
+        median 0.0395 nanomaggies); SkyView's nearest-neighbour resampling
+        (``resampling="skyview"``), ``mag_limit=16.6`` (GZ2's r < 17.0 in i) on the
+        Petrosian magnitude (``petrosian_limit=True``); the field's stars and galaxies
+        at the real cutouts' measured counts (``field_sources="skyview"``) in place of
+        the single companion and star (``companion_fraction=star_fraction=0``); the
+        class mix stays the default one. Any of these keywords given explicitly
+        overrides the preset's value. The catalog then also has ``psf_fwhm``,
+        ``sky_noise``, ``resampling_angle`` and ``n_field_sources`` per galaxy. See
+        ``skgalvae.datasets._conditions`` and the user guide's "Is the simulator
+        realistic?" for the sources and the measured effect of each setting.
+    psf_fwhm : float, dict or None, default=None
+        FWHM of the Moffat PSF in arcsec; None means 1.3 (or, with a preset, the
+        preset's per-galaxy draws). A number is the i-band FWHM of every galaxy (median
+        SDSS i-band seeing is 1.2-1.3); the other bands get ``psf_fwhm (lambda_b /
         lambda_i)**-0.3`` (the wavelength dependence of the SDSS seeing, Xin et al.
         2018, AJ 156, 222: g 1.50, r 1.38 arcsec by default). A dict gives the FWHM
         of every band in ``bands`` (and of i).
-    sky_noise : float or dict, default=0.044
-        Standard deviation of the sky noise in nanomaggies per pixel. A number is the
-        i-band value (measured on the bundled real cutouts); the other bands get
+    psf_beta : float or None, default=None
+        Moffat index of the PSF (larger than 1; smaller values have stronger wings);
+        None means 3.5 (or the preset's 2.15).
+    sky_noise : float, dict or None, default=None
+        Standard deviation of the sky noise in nanomaggies per pixel; None means 0.044
+        (or, with a preset, the preset's per-galaxy draws). A number is the i-band value
+        of every galaxy (measured on the bundled real cutouts); the other bands get
         ``sky_noise 10**(-0.4 (m_b - m_i))`` with the SDSS 5-sigma limiting magnitudes
         m (u 22.3, g 23.3, r 23.1, i 22.3, z 20.8; York et al. 2000, AJ 120, 1579):
         g 0.0175, r 0.0211 by default. A dict gives every band's value.
+    resampling : {None, "none", "skyview"}, default=None
+        ``"skyview"`` draws each galaxy on an SDSS frame of ``pixel_scale`` arcsec
+        pixels turned by a per-galaxy angle (the measured distribution: mostly 28-45
+        deg) and resamples it as NASA SkyView's nearest-neighbour sampler does onto
+        the cutout grid, whose pixels are 0.94 times the frame's (0.372 arcsec: the
+        value that explains the real cutouts' copied pixels, about 10% of adjacent
+        pairs); ``images`` are then in cutout pixels and ``pixel_scale`` of the result
+        is the cutout's. The copies correlate neighbouring noise pixels (lag 1: 0.08,
+        as in the real cutouts) and jitter the galaxy's pixels. ``"none"`` draws on
+        the cutout grid directly; None means "none" (or the preset's choice).
     class_fractions : dict, default=None
         Relative frequency of each class among "spiral", "elliptical", "edge_on",
         "merger", "irregular"; None means ``DEFAULT_CLASS_FRACTIONS`` (0.45, 0.30,
-        0.10, 0.08, 0.07).
-    companion_fraction, star_fraction : float, default=0.15, 0.1
+        0.10, 0.08, 0.07), with or without a preset.
+    companion_fraction, star_fraction : float or None, default=None
         Probability that a frame holds an unrelated companion galaxy / a foreground
-        star.
-    mag_limit : float, default=17.0
-        Apparent i magnitude limit of the flux-limited sample (GZ2's main sample is
-        r < 17.0; Willett et al. 2013).
+        star; None means 0.15 and 0.1 (or the preset's 0: its field sources hold
+        them).
+    field_sources : {None, "none", "skyview"}, default=None
+        ``"skyview"`` adds to every frame the stars and galaxies of the field as the
+        real cutouts show them: a Poisson number (6.5 on average at 150 x 150 cutout
+        pixels) with the measured counts per magnitude (i = 14.5-23, rising from 250 to
+        8,000 per deg^2 per mag), placed uniformly, half of them stars and half
+        exponential discs of 0.3-1.2 arcsec (our choice), the same flux in every band;
+        the catalog's ``n_field_sources`` counts them. None means "none" (or the
+        preset's "skyview").
+    mag_limit : float or None, default=None
+        Apparent i magnitude limit of the flux-limited sample; None means 17.0 (GZ2's
+        main sample is r < 17.0; Willett et al. 2013), or the preset's.
+    petrosian_limit : bool or None, default=None
+        Apply ``mag_limit`` to the Petrosian magnitude (the flux inside twice the
+        Petrosian radius of the intrinsic profile: SDSS's and GZ2's selection, which
+        misses about 20% of a de Vaucouleurs profile's light and almost none of an
+        exponential disc's; Blanton et al. 2001, AJ 121, 2358) rather than to the total
+        one, so that bulge-dominated galaxies are seen to a smaller distance. None
+        means False (or the preset's True). The catalog's ``magnitude`` stays the total.
     n_volunteers : int, default=44
         Mean number of GZ2 classifications per galaxy (44 in the GZ2 main sample).
     noise : bool, default=True
@@ -684,13 +806,19 @@ def make_galaxies(n_samples=1000, *, image_size=150, pixel_scale=0.396, bands="i
         votes, one row per image, same order; with several bands also ``mag_<b>`` and
         ``flux_<b>`` per band and the rest-frame colours); ``image_shape`` ((h, w) or
         (c, h, w)); ``bands``; ``psf_fwhm`` and ``sky_noise`` (dicts band -> value);
-        ``pixel_scale``; ``DESCR``; and ``images_noiseless`` (same shape as
-        ``images``) when ``return_noiseless`` is True.
+        ``pixel_scale`` (of the cutouts: ``pixel_scale`` times 0.94 with
+        ``resampling="skyview"``); ``DESCR``; and ``images_noiseless`` (same shape as
+        ``images``) when ``return_noiseless`` is True. With per-galaxy conditions
+        (a preset), ``psf_fwhm`` and ``sky_noise`` map each band to an array of the
+        galaxies' values.
 
     Raises
     ------
     ImportError
         GalSim is not installed (``pip install "skgalvae[simulate]"``).
+    ValueError
+        An unknown ``preset`` or ``resampling``, or invalid bands, class fractions or
+        per-band values.
 
     Examples
     --------
@@ -705,18 +833,42 @@ def make_galaxies(n_samples=1000, *, image_size=150, pixel_scale=0.396, bands="i
     ((4, 3, 32, 32), (3, 32, 32), (4, 3072))
     >>> bool((gri.images[:, 2] == sim.images).all())  # the i band is the i-only image
     True
+
+    Cutouts like the bundled real SDSS ones (see ``preset``):
+
+    >>> sdss = make_galaxies(4, image_size=32, preset="sdss", random_state=0)
+    >>> sdss.images.shape, round(sdss.pixel_scale, 4)
+    ((4, 32, 32), 0.3722)
+    >>> sdss.catalog[["psf_fwhm", "sky_noise", "resampling_angle"]].shape
+    (4, 3)
     """
+    settings = cond.resolve(preset, psf_fwhm=psf_fwhm, psf_beta=psf_beta,
+                            sky_noise=sky_noise, resampling=resampling,
+                            mag_limit=mag_limit, petrosian_limit=petrosian_limit,
+                            class_fractions=class_fractions,
+                            companion_fraction=companion_fraction,
+                            star_fraction=star_fraction, field_sources=field_sources)
+    companion_fraction = settings["companion_fraction"]
+    star_fraction = settings["star_fraction"]
+    class_fractions = settings["class_fractions"]
     if class_fractions is None:
         class_fractions = DEFAULT_CLASS_FRACTIONS
     class_fractions = dict(class_fractions)
     _check_class_fractions(class_fractions)
     _check_bands(bands)
     render_bands = bands if "i" in bands else bands + "i"  # i: the Petrosian radii
+    per_galaxy_psf = settings["psf_fwhm"] == "per_galaxy"
+    per_galaxy_sky = settings["sky_noise"] == "per_galaxy"
+    # per-galaxy values: the medians stand in for the checks (drawn later, per galaxy)
+    psf_fwhm = 1.0 if per_galaxy_psf else settings["psf_fwhm"]
+    sky_noise = 1.0 if per_galaxy_sky else settings["sky_noise"]
     psf = _per_band(psf_fwhm, render_bands, rel.psf_fwhm_band, "psf_fwhm")
     sky = _per_band(sky_noise, bands, rel.sky_noise_band, "sky_noise")
     if any(v <= 0 for v in psf.values()):
         msg = f"psf_fwhm must be positive in every band, got {psf}."
         raise ValueError(msg)
+    resample = settings["resampling"] == "skyview"
+    cutout_scale = float(pixel_scale) * (cond.SKYVIEW_SCALE if resample else 1.0)
     galsim = import_optional("galsim", purpose="make_galaxies (the GalSim simulator)")
     params = {
         "n_samples": int(n_samples), "image_size": int(image_size),
@@ -725,12 +877,23 @@ def make_galaxies(n_samples=1000, *, image_size=150, pixel_scale=0.396, bands="i
         "sky_noise": sky_noise if isinstance(sky_noise, dict) else float(sky_noise),
         "class_fractions": class_fractions,
         "companion_fraction": float(companion_fraction),
-        "star_fraction": float(star_fraction), "mag_limit": float(mag_limit),
+        "star_fraction": float(star_fraction), "mag_limit": float(settings["mag_limit"]),
         "n_volunteers": int(n_volunteers), "noise": bool(noise),
         "random_state": random_state, "skgalvae": __version__,
         "keep_noiseless": bool(return_noiseless or not noise),
         "galsim": galsim.__version__,
     }
+    conditions = {"preset": preset, "per_galaxy_psf": per_galaxy_psf,
+                  "per_galaxy_sky": per_galaxy_sky,
+                  "psf_beta": float(settings["psf_beta"]), "resampling": resample}
+    if conditions != {"preset": None, "per_galaxy_psf": False, "per_galaxy_sky": False,
+                      "psf_beta": cond.DEFAULTS["psf_beta"], "resampling": False}:
+        # only then: the cache keys of the default simulator stay those of before
+        params["conditions"] = conditions
+    if settings["petrosian_limit"]:
+        params["petrosian_limit"] = True
+    if settings["field_sources"] == "skyview":
+        params["field_sources"] = "skyview"
     cache_path = None
     if cache and isinstance(random_state, Integral):
         cache_path = (get_data_home(data_home) / "simulations"
@@ -740,7 +903,8 @@ def make_galaxies(n_samples=1000, *, image_size=150, pixel_scale=0.396, bands="i
     else:
         images, noiseless, catalog = _simulate(
             n_samples, random_state, n_jobs, verbose,
-            {**params, "bands": bands, "psf": psf, "sky": sky})
+            {**params, "bands": bands, "psf": psf, "sky": sky, **conditions,
+             "cutout_scale": cutout_scale})
         if cache_path is not None:
             _save(cache_path, (images, noiseless, catalog))
     if images is None:
@@ -753,9 +917,15 @@ def make_galaxies(n_samples=1000, *, image_size=150, pixel_scale=0.396, bands="i
         bands=bands,
         psf_fwhm={b: psf[b] for b in bands},
         sky_noise=sky,
-        pixel_scale=float(pixel_scale),
+        pixel_scale=cutout_scale,
         DESCR=DESCR,
     )
+    if per_galaxy_psf:  # each galaxy's own values, band by band
+        fwhm_i = catalog["psf_fwhm"].to_numpy(float)
+        bunch.psf_fwhm = {b: fwhm_i * rel.psf_fwhm_band(1.0, b) for b in bands}
+    if per_galaxy_sky:
+        sky_i = catalog["sky_noise"].to_numpy(float)
+        bunch.sky_noise = {b: sky_i * rel.sky_noise_band(1.0, b) for b in bands}
     if return_noiseless:
         bunch.images_noiseless = noiseless
     return bunch
@@ -767,9 +937,27 @@ def _simulate(n_samples, random_state, n_jobs, verbose, params):
     rng = np.random.default_rng(base_seed)
     truth = draw_truth(
         n_samples, rng, class_fractions=params["class_fractions"],
-        image_size=params["image_size"], pixel_scale=params["pixel_scale"],
+        image_size=params["image_size"], pixel_scale=params["cutout_scale"],
         mag_limit=params["mag_limit"], companion_fraction=params["companion_fraction"],
-        star_fraction=params["star_fraction"])
+        star_fraction=params["star_fraction"],
+        petrosian_limit=params.get("petrosian_limit", False))
+    # per-galaxy observing conditions (presets) from a child generator of their own:
+    # the draws of the truth, images and votes are untouched by them
+    conditions = cond.draw_conditions(n_samples, {
+        "psf_fwhm": "per_galaxy" if params["per_galaxy_psf"] else None,
+        "sky_noise": "per_galaxy" if params["per_galaxy_sky"] else None,
+        "resampling": "skyview" if params["resampling"] else "none"},
+        np.random.default_rng(np.random.SeedSequence(base_seed, spawn_key=(2,))))
+    for key, values in conditions.items():
+        truth[key] = values
+    if params.get("field_sources") == "skyview":  # another child generator of its own
+        field = cond.draw_field(n_samples, params["image_size"], params["cutout_scale"],
+                                np.random.default_rng(np.random.SeedSequence(
+                                    base_seed, spawn_key=(3,))))
+        for key, values in field.items():
+            truth[key] = pd.Series(list(values) if key != "n_field_sources" else values,
+                                   index=truth.index, dtype=object
+                                   if key != "n_field_sources" else int)
     # one independent seed per galaxy, from (base_seed, index): independent of n_jobs
     seeds = [int(np.random.SeedSequence([base_seed, i]).generate_state(1)[0])
              for i in range(n_samples)]
@@ -782,10 +970,12 @@ def _simulate(n_samples, random_state, n_jobs, verbose, params):
         add_band_fluxes(truth, bands, colour_rng)
     records = truth.to_dict("records")
     options = {
-        "image_size": params["image_size"], "pixel_scale": params["pixel_scale"],
+        "image_size": params["image_size"], "pixel_scale": params["cutout_scale"],
         "psf_fwhm": params["psf"], "sky_noise": params["sky"],
         "noise": params["noise"], "bands": bands,
     }
+    if params["psf_beta"] != cond.DEFAULTS["psf_beta"]:
+        options["psf_beta"] = params["psf_beta"]
     n_workers = min(effective_n_jobs(n_jobs), n_samples)
     n_chunks = min(n_samples, max(n_workers * 8, 1) if n_workers > 1 else
                    max(1, n_samples // 50))
@@ -809,7 +999,8 @@ def _simulate(n_samples, random_state, n_jobs, verbose, params):
     truth["petro_r50"] = radii[:, 0]
     truth["petro_r90"] = radii[:, 1]
     votes = simulate_votes(truth, rng, n_volunteers=params["n_volunteers"],
-                           psf_fwhm=params["psf"]["i"])
+                           psf_fwhm=truth["psf_fwhm"].to_numpy(float)
+                           if params["per_galaxy_psf"] else params["psf"]["i"])
     keep = [c for c in truth.columns if c not in _INTERNAL and "__" not in c
             and not (c.startswith("partner_") and c not in (
                 "partner_class", "partner_log_stellar_mass",

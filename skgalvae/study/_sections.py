@@ -595,7 +595,8 @@ def realism_section(data):
             "see them" + ("" if len(data.study_bands) == 1 else
                           ", on the i band alone (the real sample has no other band)")
             + ". Goals: KS <= 0.2 for each structural parameter, PCA within 0.05; the "
-            "user guide's simulator page lists the known differences."),
+            "user guide's simulator page says what differs and how "
+            "make_galaxies(preset='sdss') narrows it."),
         Table("tab-realism", "Real against simulated", _text_frame(
             cells, list(shown.index), list(shown.columns), "statistic"),
             "Medians, two-sample KS statistic and p-value, Wasserstein distance in units "
