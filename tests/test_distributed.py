@@ -46,7 +46,7 @@ WORKER = textwrap.dedent("""
     import numpy as np
     from skgalvae.models import GalaxyAutoencoder
 
-    out, params = sys.argv[1], json.loads(sys.argv[2])
+    out, params, results = sys.argv[1], json.loads(sys.argv[2]), sys.argv[3]
     rank = int(os.environ["RANK"])
     X = np.load(os.path.join(out, "X.npy"), mmap_mode="r")
     ae = GalaxyAutoencoder(max_epochs=3, validation_fraction=None, distributed=True,
@@ -57,10 +57,12 @@ WORKER = textwrap.dedent("""
     es = GalaxyAutoencoder(max_epochs=30, validation_fraction=0.25, patience=1,
                            checkpoint_dir=os.path.join(out, "ckpt"), distributed=True,
                            **params).fit(X)
-    print("RESULT " + json.dumps({
-        "rank": rank, "world": int(os.environ["WORLD_SIZE"]),
-        "valid_loss": es.history_.valid_loss.tolist(), "n_epochs": es.n_epochs_,
-        "transform": es.transform(X[:4]).tolist()}), flush=True)
+    # one file per rank (two ranks printing to one pipe can interleave their lines)
+    with open(os.path.join(results, f"rank-{rank}.json"), "w") as f:
+        json.dump({
+            "rank": rank, "world": int(os.environ["WORLD_SIZE"]),
+            "valid_loss": es.history_.valid_loss.tolist(), "n_epochs": es.n_epochs_,
+            "transform": es.transform(X[:4]).tolist()}, f)
 """)
 
 
@@ -76,16 +78,18 @@ def _images(seed=0):
 def two_ranks(tmp_path_factory):
     """Run the worker on 2 gloo processes; return its folder and each rank's result."""
     out = tmp_path_factory.mktemp("distributed")
+    results_dir = tmp_path_factory.mktemp("distributed_results")
     np.save(out / "X.npy", _images())
     (out / "worker.py").write_text(WORKER)
     env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONWARNINGS": "ignore"}
     cmd = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node=2",
            "--standalone", str(out / "worker.py"), str(out),
-           json.dumps({**PARAMS, "batch_size": BATCH})]
+           json.dumps({**PARAMS, "batch_size": BATCH}), str(results_dir)]
     proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=240)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
-    results = [json.loads(line.split(" ", 1)[1]) for line in proc.stdout.splitlines()
-               if line.startswith("RESULT ")]
+    results = [json.loads(path.read_text())
+               for path in sorted(results_dir.glob("rank-*.json"))]
+    assert len(results) == 2, proc.stdout[-3000:] + proc.stderr[-3000:]
     return out, sorted(results, key=lambda r: r["rank"])
 
 
