@@ -138,8 +138,9 @@ def main(argv=None):
                                       max_epochs=args.epochs, random_state=args.seed,
                                       verbose=0)
         else:
-            loss, beta, channels, lr, patience = (variant.split(":")
-                                                  + ["1", "", "0.001", "5"])[:5]
+            given = variant.split(":")
+            loss, beta, channels, lr, patience = given + [
+                "1", "", "0.001", "5"][len(given) - 1:]
             channels = (tuple(int(c) for c in channels.split(",")) if channels
                         else (4, 8, 16, 32, 64))
             model = GalaxyVAE(latent_dim=16, image_shape=shape, loss=loss,
