@@ -11,10 +11,13 @@ nanomaggies per pixel, total flux in nanomaggies) to locate the differences. The
 goals: KS <= 0.2 for each structural parameter, PCA-12 within 0.05 of the real set's. A
 summary puts the two runs' KS statistics and PCA-12 side by side.
 
-Run: python benchmarks/bench_simulator_realism.py [n_simulated] [n_jobs] [--steps]
+Run: python benchmarks/bench_simulator_realism.py [n_simulated] [n_jobs] [--steps |
+--early-discs]
 
 ``--steps`` instead adds the preset's settings one at a time (STEPS) and prints the KS
 statistics and PCA-12 of each step: the user guide's "What each change moved" table.
+``--early-discs`` prints the same row for the preset and for the preset with early-type
+discs (EARLY_DISCS: lenticular_fraction, early_spiral_fraction; tried, not kept).
 """
 
 import sys
@@ -67,6 +70,16 @@ STEPS = (
     ("6 + field", {"preset": "sdss"}),
 )
 
+#: ``--early-discs``: the preset with the published Hubble-type mix of discs (Fukugita,
+#: Hogan & Peebles 1998, Table 1: S0 0.25, Sab 0.34 of the discs), each part alone.
+EARLY_DISCS = (
+    ("preset", {"preset": "sdss"}),
+    ("+ S0 0.26", {"preset": "sdss", "lenticular_fraction": 0.26}),
+    ("+ Sa-Sab 0.34", {"preset": "sdss", "early_spiral_fraction": 0.34}),
+    ("+ S0 0.25, Sa-Sab 0.34", {"preset": "sdss", "lenticular_fraction": 0.25,
+                                "early_spiral_fraction": 0.34}),
+)
+
 
 def describe(kwargs):
     args = "".join(f", {k}={v!r}" for k, v in kwargs.items())
@@ -114,10 +127,11 @@ def summary(tables):
         print(out.to_string())
 
 
-def steps(real, n, n_jobs):
-    """One row per step of STEPS: KS of each structural parameter and PCA-12."""
+def steps(real, n, n_jobs, variants=STEPS):
+    """One row per entry of ``variants`` (STEPS): KS of each structural parameter and
+    PCA-12."""
     rows = {}
-    for label, kwargs in STEPS:
+    for label, kwargs in variants:
         start = time.perf_counter()
         sim = make_galaxies(n, random_state=0, n_jobs=n_jobs, **kwargs)
         table = compare_to_real(real, sim.images, n_jobs=n_jobs)
@@ -133,16 +147,18 @@ def steps(real, n, n_jobs):
 
 
 def main():
-    args = [a for a in sys.argv[1:] if a != "--steps"]
+    flags = {"--steps": STEPS, "--early-discs": EARLY_DISCS}
+    args = [a for a in sys.argv[1:] if a not in flags]
     n = int(args[0]) if args else 500
     n_jobs = int(args[1]) if len(args) > 1 else 2
-    flag = " --steps" if "--steps" in sys.argv else ""
-    print(f"command: python benchmarks/bench_simulator_realism.py {n} {n_jobs}{flag}")
+    flag = next((f for f in flags if f in sys.argv), "")
+    print(f"command: python benchmarks/bench_simulator_realism.py {n} {n_jobs}"
+          f"{' ' + flag if flag else ''}")
     print(f"machine: {machine_summary()}")
     real = load_sdss_sample().images
     print(f"{len(real)} real cutouts (load_sdss_sample)")
     if flag:
-        steps(real, n, n_jobs)
+        steps(real, n, n_jobs, flags[flag])
         return
     tables = {label: run(real, n, n_jobs, label, kwargs) for label, kwargs in RUNS}
     summary(tables)

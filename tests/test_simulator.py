@@ -620,3 +620,46 @@ def test_petrosian_limit_sees_spheroids_less_far():
     petro = _truth(300, {"elliptical": 1}, mag_limit=16.6, petrosian_limit=True)
     ratio = np.median(petro["redshift"]) / np.median(total["redshift"])
     assert 0.8 < ratio < 0.95  # ~0.2-0.3 mag fainter: seen to ~88% of the distance
+
+
+def test_lenticular_fraction_turns_spirals_into_s0_discs_only():
+    classes = {"spiral": 0.6, "elliptical": 0.4}
+    plain = _truth(200, classes, seed=1)
+    s0 = _truth(200, classes, seed=1, lenticular_fraction=1.0,
+                lenticular_rng=np.random.default_rng(5))
+    spiral = (s0["class"] == "spiral").to_numpy()
+    assert spiral.sum() > 80 and s0["lenticular"].to_numpy().tolist() == spiral.tolist()
+    bt = s0.loc[spiral, "bulge_fraction"]
+    assert bt.between(0.40, 0.75).all() and bt.median() == pytest.approx(0.575, abs=0.05)
+    assert (s0.loc[spiral, "sersic_n"] == 4.0).all()
+    assert (s0.loc[spiral, ["arm_fraction", "knot_fraction", "n_arms", "n_knots"]]
+            == 0).all().all()
+    # the other galaxies are drawn exactly as without lenticulars
+    cols = ["bulge_fraction", "sersic_n", "redshift", "magnitude", "half_light_radius_kpc"]
+    pd_equal = plain.loc[~spiral, cols].to_numpy() == s0.loc[~spiral, cols].to_numpy()
+    assert pd_equal.all()
+    assert "lenticular" not in plain
+    sab = _truth(200, classes, seed=1, early_spiral_fraction=1.0,
+                 lenticular_rng=np.random.default_rng(5))
+    assert sab["early_spiral"].to_numpy().tolist() == spiral.tolist()
+    assert sab.loc[spiral, "bulge_fraction"].between(0.24, 0.40).all()
+    assert (sab.loc[spiral, "sersic_n"] == 4.0).all()
+    np.testing.assert_array_equal(sab.loc[spiral, "arm_fraction"],
+                                  plain.loc[spiral, "arm_fraction"])  # arms kept
+
+
+def test_lenticular_fraction_keyword_default_and_bad_value():
+    zero = make_galaxies(8, image_size=48, random_state=0, lenticular_fraction=0.0)
+    digest = hashlib.sha256(np.ascontiguousarray(zero.images).tobytes()).hexdigest()
+    assert digest == GOLDEN_I_SHA256 and "lenticular" not in zero.catalog
+    some = make_galaxies(12, lenticular_fraction=1.0, **FAST)
+    spiral = some.catalog["class"] == "spiral"
+    assert some.catalog.loc[spiral, "lenticular"].all()
+    assert not some.catalog.loc[~spiral, "lenticular"].any()
+    with pytest.raises(ValueError, match="lenticular_fraction"):
+        make_galaxies(2, image_size=32, lenticular_fraction=1.5)
+    with pytest.raises(ValueError, match="early_spiral_fraction"):
+        make_galaxies(2, image_size=32, early_spiral_fraction=-0.1)
+    with pytest.raises(ValueError, match="at most 1"):
+        make_galaxies(2, image_size=32, lenticular_fraction=0.6,
+                      early_spiral_fraction=0.5)

@@ -163,6 +163,14 @@ n_field_sources give each galaxy's conditions. Each setting has its own keyword
 (psf_fwhm, psf_beta, sky_noise, resampling, mag_limit, petrosian_limit, field_sources,
 companion_fraction, star_fraction) that overrides the preset's.
 
+Early-type discs (``lenticular_fraction``, ``early_spiral_fraction``; 0 by default and
+in the preset): those shares of the spiral class become lenticulars (S0: B/T uniform in
+0.40-0.75, no arms or knots) and early spirals (Sa-Sab: B/T uniform in 0.24-0.40, arms
+and knots kept), both with n = 4 bulges: the median r-band B/T of S0, Sab and Sbc
+galaxies in Kent (1985, ApJS 59, 115), tabulated by Fukugita, Hogan & Peebles (1998,
+ApJ 503, 518, Table 1), whose luminosity-density mix of discs is S0 0.25, Sab 0.34.
+Catalog booleans ``lenticular`` and ``early_spiral``.
+
 GZ2-style votes (Willett et al. 2013 tree and column names): for each of the 37 answers
 ``<task>_<answer>_count``, ``_fraction``, ``_weighted_fraction`` (equal to
 ``_fraction``: no volunteer weighting) and ``_debiased``, plus total_classifications and
@@ -255,6 +263,44 @@ def _draw_components(n, klass, log_mass, rng, prefix=""):
     return {prefix + k: v for k, v in out.items()}
 
 
+#: Early-type discs, by Hubble type: B/T of lenticulars (S0, ``lenticular_fraction``)
+#: uniform between the median r-band B/T of Sab and of S0 galaxies, and of early spirals
+#: (Sa-Sab, ``early_spiral_fraction``) between those of Sbc and Sab, in Kent's (1985,
+#: ApJS 59, 115) bulge + disc decompositions as tabulated by Fukugita, Hogan & Peebles
+#: (1998, ApJ 503, 518, Table 1: S0 0.75, Sab 0.40, Sbc 0.24; the uniform spread between
+#: neighbouring types is our choice); both with the de Vaucouleurs (n = 4) bulges those
+#: decompositions fitted. Lenticulars have no spiral arms and no star-forming knots (the
+#: definition of an S0: Sandage 1961, The Hubble Atlas of Galaxies); early spirals keep
+#: the spirals' arms, knots and bars.
+LENTICULAR_BT = (0.40, 0.75)
+EARLY_SPIRAL_BT = (0.24, 0.40)
+EARLY_DISC_N = 4.0
+
+
+def _make_early_discs(comps, spiral, lenticular, early_spiral, rng):
+    """Turn random fractions ``lenticular`` and ``early_spiral`` of the ``spiral`` discs
+    into S0 and Sa-Sab discs (LENTICULAR_BT, EARLY_SPIRAL_BT, EARLY_DISC_N); adds the
+    booleans ``lenticular`` and ``early_spiral``. Draws from its own ``rng`` only."""
+    n = len(spiral)
+    u = rng.uniform(size=n)
+    s0 = spiral & (u < lenticular)
+    sab = spiral & (u >= lenticular) & (u < lenticular + early_spiral)
+    bt_s0 = rng.uniform(*LENTICULAR_BT, n)
+    bt_sab = rng.uniform(*EARLY_SPIRAL_BT, n)
+    out = dict(comps)
+    out["bulge_fraction"] = np.where(s0, bt_s0, np.where(sab, bt_sab,
+                                                         comps["bulge_fraction"]))
+    out["sersic_n"] = np.where(s0 | sab, EARLY_DISC_N, comps["sersic_n"])
+    for key in ("arm_fraction", "knot_fraction"):
+        out[key] = np.where(s0, 0.0, comps[key])
+    for key in ("n_arms", "n_knots"):
+        out[key] = np.where(s0, 0, comps[key])
+    out["pitch_angle"] = np.where(s0, np.nan, comps["pitch_angle"])
+    out["lenticular"] = s0
+    out["early_spiral"] = sab
+    return out
+
+
 def _sizes(log_mass, klass, comps, redshift, rng, prefix=""):
     early = klass == "elliptical"
     r_kpc = rel.size_mass_kpc(log_mass, early, rng)
@@ -290,11 +336,17 @@ def _place(n, min_dist, extent, rng):
 
 
 def draw_truth(n_samples, rng, *, class_fractions, image_size, pixel_scale,
-               mag_limit, companion_fraction, star_fraction, petrosian_limit=False):
+               mag_limit, companion_fraction, star_fraction, petrosian_limit=False,
+               lenticular_fraction=0.0, early_spiral_fraction=0.0,
+               lenticular_rng=None):
     """Draw the ground-truth catalog (no images) of ``n_samples`` galaxies.
 
     ``mag_limit`` bounds the total magnitude, or with ``petrosian_limit`` the Petrosian
-    one (the intrinsic profile's flux inside 2 R_P, rel.petrosian_flux_fraction)."""
+    one (the intrinsic profile's flux inside 2 R_P, rel.petrosian_flux_fraction).
+    ``lenticular_fraction`` / ``early_spiral_fraction`` > 0 turn those fractions of the
+    spiral class into S0 / Sa-Sab discs (_make_early_discs), drawn from
+    ``lenticular_rng`` (a generator of their own, so that every other draw stays as
+    without them)."""
     n = n_samples
     names = list(class_fractions)
     probs = np.array([class_fractions[k] for k in names], dtype=float)
@@ -310,6 +362,9 @@ def draw_truth(n_samples, rng, *, class_fractions, image_size, pixel_scale,
     sd = np.array([mass_sd[c] for c in base])
     log_mass = np.clip(rng.normal(mu, sd), 8.5, 11.9)
     comps = _draw_components(n, base, log_mass, rng)
+    if lenticular_fraction + early_spiral_fraction > 0:
+        comps = _make_early_discs(comps, klass == "spiral", lenticular_fraction,
+                                  early_spiral_fraction, lenticular_rng)
     bt = comps["bulge_fraction"]
     ssfr, gr, abs_mag = _luminosity(log_mass, base, bt, np.zeros(n), rng)
     ssfr = np.where(merger & (base == "spiral"), ssfr + 0.3, ssfr)
@@ -654,6 +709,8 @@ _FRACTION = [Interval(Real, 0, 1, closed="both")]
         "field_sources": [StrOptions({"none", "skyview"}), None],
         "mag_limit": [Interval(Real, None, None, closed="neither"), None],
         "petrosian_limit": ["boolean", None],
+        "lenticular_fraction": [*_FRACTION, None],
+        "early_spiral_fraction": [*_FRACTION, None],
         "n_volunteers": [Interval(Integral, 1, None, closed="left")],
         "noise": ["boolean"],
         "return_noiseless": ["boolean"],
@@ -669,7 +726,8 @@ def make_galaxies(n_samples=1000, *, image_size=150, pixel_scale=0.396, bands="i
                   preset=None, psf_fwhm=None, psf_beta=None, sky_noise=None,
                   resampling=None, class_fractions=None,
                   companion_fraction=None, star_fraction=None, field_sources=None,
-                  mag_limit=None, petrosian_limit=None, n_volunteers=44, noise=True,
+                  mag_limit=None, petrosian_limit=None, lenticular_fraction=None,
+                  early_spiral_fraction=None, n_volunteers=44, noise=True,
                   return_noiseless=False, random_state=None, n_jobs=None, cache=False,
                   data_home=None,
                   verbose=0):
@@ -770,6 +828,19 @@ def make_galaxies(n_samples=1000, *, image_size=150, pixel_scale=0.396, bands="i
         exponential disc's; Blanton et al. 2001, AJ 121, 2358) rather than to the total
         one, so that bulge-dominated galaxies are seen to a smaller distance. None
         means False (or the preset's True). The catalog's ``magnitude`` stays the total.
+    lenticular_fraction, early_spiral_fraction : float or None, default=None
+        Shares of the spiral class drawn as lenticular (S0) and early-spiral (Sa-Sab)
+        discs instead of the default spirals (whose B/T, median ~0.2, are those of
+        Sbc-Scd types); their sum is at most 1. Both have de Vaucouleurs (n = 4)
+        bulges with B/T uniform in 0.40-0.75 (S0) and 0.24-0.40 (Sa-Sab), between the
+        median r-band B/T of neighbouring Hubble types in Kent's (1985, ApJS 59, 115)
+        decompositions (Fukugita, Hogan & Peebles 1998, ApJ 503, 518, Table 1);
+        lenticulars have no arms or knots. The published disc mix is 0.25 and 0.34
+        (the same table's luminosity-density fractions). None means 0 (and 0 in the
+        preset, where the published mix raises the concentration to the real
+        galaxies' but lowers the asymmetry away from theirs: user guide). With either
+        above 0 the catalog has booleans ``lenticular`` and ``early_spiral``; the
+        other galaxies are drawn as without them.
     n_volunteers : int, default=44
         Mean number of GZ2 classifications per galaxy (44 in the GZ2 main sample).
     noise : bool, default=True
@@ -847,7 +918,9 @@ def make_galaxies(n_samples=1000, *, image_size=150, pixel_scale=0.396, bands="i
                             mag_limit=mag_limit, petrosian_limit=petrosian_limit,
                             class_fractions=class_fractions,
                             companion_fraction=companion_fraction,
-                            star_fraction=star_fraction, field_sources=field_sources)
+                            star_fraction=star_fraction, field_sources=field_sources,
+                            lenticular_fraction=lenticular_fraction,
+                            early_spiral_fraction=early_spiral_fraction)
     companion_fraction = settings["companion_fraction"]
     star_fraction = settings["star_fraction"]
     class_fractions = settings["class_fractions"]
@@ -894,6 +967,16 @@ def make_galaxies(n_samples=1000, *, image_size=150, pixel_scale=0.396, bands="i
         params["petrosian_limit"] = True
     if settings["field_sources"] == "skyview":
         params["field_sources"] = "skyview"
+    early_discs = settings["lenticular_fraction"] + settings["early_spiral_fraction"]
+    if early_discs > 1:
+        msg = (f"lenticular_fraction + early_spiral_fraction is the share of the spiral "
+               f"class turned into S0 and Sa-Sab discs and must be at most 1, got "
+               f"{settings['lenticular_fraction']} + {settings['early_spiral_fraction']}; "
+               f"lower one of them.")
+        raise ValueError(msg)
+    if early_discs > 0:  # only then: the cache keys stay those of before
+        params["lenticular_fraction"] = float(settings["lenticular_fraction"])
+        params["early_spiral_fraction"] = float(settings["early_spiral_fraction"])
     cache_path = None
     if cache and isinstance(random_state, Integral):
         cache_path = (get_data_home(data_home) / "simulations"
@@ -940,7 +1023,11 @@ def _simulate(n_samples, random_state, n_jobs, verbose, params):
         image_size=params["image_size"], pixel_scale=params["cutout_scale"],
         mag_limit=params["mag_limit"], companion_fraction=params["companion_fraction"],
         star_fraction=params["star_fraction"],
-        petrosian_limit=params.get("petrosian_limit", False))
+        petrosian_limit=params.get("petrosian_limit", False),
+        lenticular_fraction=params.get("lenticular_fraction", 0.0),
+        early_spiral_fraction=params.get("early_spiral_fraction", 0.0),
+        lenticular_rng=np.random.default_rng(np.random.SeedSequence(
+            base_seed, spawn_key=(4,))))
     # per-galaxy observing conditions (presets) from a child generator of their own:
     # the draws of the truth, images and votes are untouched by them
     conditions = cond.draw_conditions(n_samples, {
