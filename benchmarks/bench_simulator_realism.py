@@ -12,12 +12,14 @@ goals: KS <= 0.2 for each structural parameter, PCA-12 within 0.05 of the real s
 summary puts the two runs' KS statistics and PCA-12 side by side.
 
 Run: python benchmarks/bench_simulator_realism.py [n_simulated] [n_jobs] [--steps |
---early-discs]
+--early-discs | --lopsided]
 
 ``--steps`` instead adds the preset's settings one at a time (STEPS) and prints the KS
 statistics and PCA-12 of each step: the user guide's "What each change moved" table.
 ``--early-discs`` prints the same row for the preset and for the preset with early-type
 discs (EARLY_DISCS: lenticular_fraction, early_spiral_fraction; tried, not kept).
+``--lopsided`` prints it for lopsided discs (LOPSIDED: lopsided_discs) with and without
+the early-type discs.
 """
 
 import sys
@@ -78,6 +80,17 @@ EARLY_DISCS = (
     ("+ Sa-Sab 0.34", {"preset": "sdss", "early_spiral_fraction": 0.34}),
     ("+ S0 0.25, Sa-Sab 0.34", {"preset": "sdss", "lenticular_fraction": 0.25,
                                 "early_spiral_fraction": 0.34}),
+)
+
+
+#: ``--lopsided``: lopsided discs (Rudnick & Rix 1998 A1), alone and with the early-type
+#: disc mix.
+_EARLY = {"lenticular_fraction": 0.25, "early_spiral_fraction": 0.34}
+LOPSIDED = (
+    ("preset", {"preset": "sdss"}),
+    ("+ lopsided", {"preset": "sdss", "lopsided_discs": True}),
+    ("+ early discs", {"preset": "sdss", **_EARLY}),
+    ("+ early discs + lopsided", {"preset": "sdss", **_EARLY, "lopsided_discs": True}),
 )
 
 
@@ -147,7 +160,7 @@ def steps(real, n, n_jobs, variants=STEPS):
 
 
 def main():
-    flags = {"--steps": STEPS, "--early-discs": EARLY_DISCS}
+    flags = {"--steps": STEPS, "--early-discs": EARLY_DISCS, "--lopsided": LOPSIDED}
     args = [a for a in sys.argv[1:] if a not in flags]
     n = int(args[0]) if args else 500
     n_jobs = int(args[1]) if len(args) > 1 else 2

@@ -663,3 +663,57 @@ def test_lenticular_fraction_keyword_default_and_bad_value():
     with pytest.raises(ValueError, match="at most 1"):
         make_galaxies(2, image_size=32, lenticular_fraction=0.6,
                       early_spiral_fraction=0.5)
+
+
+def _face_on_disc(a1, angle=30.0, hlr=3.0, scale=0.1, n=301):
+    from skgalvae.datasets._render import _smooth_profile
+
+    p = {"flux": 1.0, "bulge_fraction": 0.0, "position_angle": 20.0, "arm_fraction": 0.0,
+         "knot_fraction": 0.0, "bar_fraction": 0.0, "disk_hlr": hlr, "axis_ratio": 1.0,
+         "lopsidedness": a1, "lopsided_angle": angle}
+    return _smooth_profile(p).drawImage(nx=n, ny=n, scale=scale, method="no_pixel").array
+
+
+@pytest.mark.parametrize("a1", [0.05, 0.11, 0.19, 0.3])
+def test_lopsided_disc_has_the_asked_m1_amplitude_at_1p5_to_2p5_scale_lengths(a1):
+    n, scale, hlr = 301, 0.1, 3.0
+    img = _face_on_disc(a1, hlr=hlr, scale=scale, n=n)
+    y, x = (np.indices(img.shape) - (n - 1) / 2) * scale
+    r, phi = np.hypot(x, y) / (hlr / 1.678), np.arctan2(y, x)
+    ring = (r > 1.5) & (r < 2.5)
+    c = (img[ring] * np.exp(1j * phi[ring])).mean() / img[ring].mean()
+    assert 2 * abs(c) == pytest.approx(a1, rel=0.03)  # A1 = a1 / a0 (cosine amplitude)
+    assert np.degrees(np.angle(c)) == pytest.approx(20.0 + 30.0, abs=0.1)  # PA + angle
+    assert img.sum() == pytest.approx(_face_on_disc(0.0).sum(), rel=1e-4)  # flux kept
+
+
+def test_lopsided_discs_keyword_default_bad_value_and_asymmetry():
+    plain = make_galaxies(8, image_size=48, random_state=0, lopsided_discs=False)
+    digest = hashlib.sha256(np.ascontiguousarray(plain.images).tobytes()).hexdigest()
+    assert digest == GOLDEN_I_SHA256 and "lopsidedness" not in plain.catalog
+    with pytest.raises(ValueError, match="lopsided_discs"):
+        make_galaxies(2, image_size=32, lopsided_discs="yes")
+    kwargs = {"image_size": 64, "random_state": 2, "noise": False,
+              "class_fractions": {"spiral": 0.5, "elliptical": 0.5}, **ISOLATED}
+    base = make_galaxies(16, **kwargs)
+    lop = make_galaxies(16, lopsided_discs=True, **kwargs)
+    spiral = (lop.catalog["class"] == "spiral").to_numpy()
+    a1 = lop.catalog["lopsidedness"].to_numpy()
+    assert spiral.sum() >= 4 and (a1[spiral] > 0).all() and (a1[~spiral] == 0).all()
+    assert np.median(a1[spiral]) == pytest.approx(0.11, rel=0.6)
+    # every other draw is as without it: ellipticals identical, same truth columns
+    np.testing.assert_array_equal(lop.images[~spiral], base.images[~spiral])
+    np.testing.assert_array_equal(lop.catalog["redshift"], base.catalog["redshift"])
+
+    def asym(img, centre=None):  # rotational asymmetry about centre (else the centroid)
+        n = img.shape[0]
+        cy, cx = ndimage.center_of_mass(img) if centre is None else centre
+        c = ndimage.shift(img, ((n - 1) / 2 - cy, (n - 1) / 2 - cx), order=1)
+        return np.abs(c - c[::-1, ::-1]).sum() / np.abs(c).sum()
+
+    # the spirals' bulges, bars, arms and knots stay centred on the offset disc
+    assert (np.mean([asym(i) for i in lop.images[spiral]])
+            > np.mean([asym(i) for i in base.images[spiral]]) + 0.005)
+    # the smooth disc alone, about the centre of the bulge it would have: A ~ 1.2 A1
+    discs = {a: asym(_face_on_disc(a, scale=0.2, n=151), (75, 75)) for a in (0, 0.11, 0.3)}
+    assert discs[0] < 1e-3 and 0.1 < discs[0.11] < 0.16 < 0.3 < discs[0.3] < 0.45

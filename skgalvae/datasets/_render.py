@@ -45,6 +45,30 @@ def _sersic(n, hlr, flux):
     return galsim.Sersic(n, half_light_radius=hlr, flux=flux, gsparams=GSPARAMS)
 
 
+#: Share of a lopsided disc's light in its offset copy (``lopsidedness``): our choice;
+#: only the product share x offset sets the m = 1 amplitude (see _lopsided_part).
+LOPSIDED_SHARE = 0.5
+
+
+def _lopsided_part(disk_hlr, flux, a1, angle, q, pa):
+    """The offset copy of a lopsided exponential disc (GalSim profile).
+
+    A share ``s`` of the disc light in a copy of the same exponential shifted by ``d``
+    in the disc plane (towards ``angle`` [deg] from the major axis) adds to the
+    face-on surface brightness at radius r >> d the m = 1 term
+    ``s (d / h) cos(phi - angle)`` relative to the m = 0 one (exp(-|r - d| / h) ~
+    exp(-r / h) (1 + (d / h) cos phi)): the Fourier amplitude A1 = a1 / a0 of Zaritsky &
+    Rix (1997, ApJ 477, 118) and Rudnick & Rix (1998, AJ 116, 1163). So ``d = a1 h / s``
+    with h the scale length; the measured A1 at 1.5-2.5 h of the face-on disc matches
+    ``a1`` (tests/test_simulator.py). The copy is sheared and turned with the disc.
+    """
+    h = disk_hlr / 1.678  # exponential: hlr = 1.678 h
+    d = a1 * h / LOPSIDED_SHARE
+    psi = np.radians(angle)
+    part = _sersic(1, disk_hlr, flux).shift(d * np.cos(psi), d * np.sin(psi))
+    return part.shear(q=q, beta=0 * galsim.degrees).rotate(pa)
+
+
 def _smooth_profile(p, prefix=""):
     """GalSim profile of the bulge + disc (+ bar) of the galaxy described by ``p``."""
     g = lambda key: p[prefix + key]  # noqa: E731
@@ -58,7 +82,15 @@ def _smooth_profile(p, prefix=""):
         parts.append(bulge.shear(q=g("bulge_axis_ratio"), beta=pa))
     if bt < 1:
         bar_flux = flux * g("bar_fraction")
-        disk = _sersic(1, g("disk_hlr"), max(disk_flux - bar_flux, 0.0))
+        disk_flux = max(disk_flux - bar_flux, 0.0)
+        a1 = p.get(prefix + "lopsidedness", 0.0)
+        if a1 > 0:  # lopsided disc: a share of its light in an offset copy
+            shifted = disk_flux * LOPSIDED_SHARE
+            disk_flux -= shifted
+            parts.append(_lopsided_part(g("disk_hlr"), shifted, a1,
+                                        p[prefix + "lopsided_angle"],
+                                        g("axis_ratio"), pa))
+        disk = _sersic(1, g("disk_hlr"), disk_flux)
         parts.append(disk.shear(q=g("axis_ratio"), beta=pa))
         if bar_flux > 0:
             # the bar lies in the disc plane: elongate it there, then project and turn

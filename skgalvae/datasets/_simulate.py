@@ -171,6 +171,12 @@ galaxies in Kent (1985, ApJS 59, 115), tabulated by Fukugita, Hogan & Peebles (1
 ApJ 503, 518, Table 1), whose luminosity-density mix of discs is S0 0.25, Sab 0.34.
 Catalog booleans ``lenticular`` and ``early_spiral``.
 
+Lopsided discs (``lopsided_discs``; False by default and in the preset): half of each
+spiral-class disc's light in a copy offset in the disc plane by A1 h / 0.5, which gives
+the face-on disc the m = 1 Fourier amplitude A1 about the centred bulge; A1 log-normal
+with median 0.11 and 20% above 0.19 (Rudnick & Rix 1998, AJ 116, 1163; Zaritsky & Rix
+1997, ApJ 477, 118), capped at 0.5. Catalog column ``lopsidedness``.
+
 GZ2-style votes (Willett et al. 2013 tree and column names): for each of the 37 answers
 ``<task>_<answer>_count``, ``_fraction``, ``_weighted_fraction`` (equal to
 ``_fraction``: no volunteer weighting) and ``_debiased``, plus total_classifications and
@@ -301,6 +307,27 @@ def _make_early_discs(comps, spiral, lenticular, early_spiral, rng):
     return out
 
 
+#: Lopsided discs (``lopsided_discs``): the m = 1 Fourier amplitude A1 = a1 / a0 of each
+#: spiral-class disc, log-normal with median 0.11 and the 80th percentile at 0.19: the
+#: median and the "most lopsided 20% have A1 >= 0.19" of 54 face-on S0-Sab discs at
+#: 1.5-2.5 scale lengths (Rudnick & Rix 1998, AJ 116, 1163), which they find as frequent
+#: and strong as in late-type discs (Zaritsky & Rix 1997, ApJ 477, 118); capped at 0.5.
+LOPSIDED_A1_MEDIAN = 0.11
+LOPSIDED_A1_SIGMA = float(np.log(0.19 / 0.11) / 0.8416)  # z of the 80th percentile
+LOPSIDED_A1_MAX = 0.5
+
+
+def _make_lopsided(comps, spiral, rng):
+    """Lopsidedness A1 (LOPSIDED_A1_*) and the direction [deg, from the major axis in
+    the disc plane] of every ``spiral`` disc (0 for the others); its own ``rng``."""
+    n = len(spiral)
+    a1 = np.minimum(LOPSIDED_A1_MEDIAN * np.exp(LOPSIDED_A1_SIGMA * rng.standard_normal(n)),
+                    LOPSIDED_A1_MAX)
+    angle = rng.uniform(0.0, 360.0, n)
+    return {**comps, "lopsidedness": np.where(spiral, a1, 0.0),
+            "lopsided_angle": np.where(spiral, angle, 0.0)}
+
+
 def _sizes(log_mass, klass, comps, redshift, rng, prefix=""):
     early = klass == "elliptical"
     r_kpc = rel.size_mass_kpc(log_mass, early, rng)
@@ -338,7 +365,7 @@ def _place(n, min_dist, extent, rng):
 def draw_truth(n_samples, rng, *, class_fractions, image_size, pixel_scale,
                mag_limit, companion_fraction, star_fraction, petrosian_limit=False,
                lenticular_fraction=0.0, early_spiral_fraction=0.0,
-               lenticular_rng=None):
+               lenticular_rng=None, lopsided_rng=None):
     """Draw the ground-truth catalog (no images) of ``n_samples`` galaxies.
 
     ``mag_limit`` bounds the total magnitude, or with ``petrosian_limit`` the Petrosian
@@ -346,7 +373,8 @@ def draw_truth(n_samples, rng, *, class_fractions, image_size, pixel_scale,
     ``lenticular_fraction`` / ``early_spiral_fraction`` > 0 turn those fractions of the
     spiral class into S0 / Sa-Sab discs (_make_early_discs), drawn from
     ``lenticular_rng`` (a generator of their own, so that every other draw stays as
-    without them)."""
+    without them). With ``lopsided_rng`` the spiral-class discs are lopsided
+    (_make_lopsided, drawn from that generator alone)."""
     n = n_samples
     names = list(class_fractions)
     probs = np.array([class_fractions[k] for k in names], dtype=float)
@@ -365,6 +393,8 @@ def draw_truth(n_samples, rng, *, class_fractions, image_size, pixel_scale,
     if lenticular_fraction + early_spiral_fraction > 0:
         comps = _make_early_discs(comps, klass == "spiral", lenticular_fraction,
                                   early_spiral_fraction, lenticular_rng)
+    if lopsided_rng is not None:
+        comps = _make_lopsided(comps, klass == "spiral", lopsided_rng)
     bt = comps["bulge_fraction"]
     ssfr, gr, abs_mag = _luminosity(log_mass, base, bt, np.zeros(n), rng)
     ssfr = np.where(merger & (base == "spiral"), ssfr + 0.3, ssfr)
@@ -561,6 +591,7 @@ def add_band_fluxes(truth, bands, rng):
 
 #: Columns that only drive the renderer (not part of the returned catalog).
 _INTERNAL = ("centre_dx", "centre_dy", "knot_shift_x", "knot_shift_y", "tidal_shear",
+             "lopsided_angle",
              "tidal_angle", "arm_phase", "bar_axis_ratio", "bar_angle", "bar_hlr",
              "companion_flux", "star_flux", "field_x", "field_y", "field_flux",
              "field_hlr", "field_q", "field_pa")
@@ -711,6 +742,7 @@ _FRACTION = [Interval(Real, 0, 1, closed="both")]
         "petrosian_limit": ["boolean", None],
         "lenticular_fraction": [*_FRACTION, None],
         "early_spiral_fraction": [*_FRACTION, None],
+        "lopsided_discs": ["boolean", None],
         "n_volunteers": [Interval(Integral, 1, None, closed="left")],
         "noise": ["boolean"],
         "return_noiseless": ["boolean"],
@@ -727,7 +759,8 @@ def make_galaxies(n_samples=1000, *, image_size=150, pixel_scale=0.396, bands="i
                   resampling=None, class_fractions=None,
                   companion_fraction=None, star_fraction=None, field_sources=None,
                   mag_limit=None, petrosian_limit=None, lenticular_fraction=None,
-                  early_spiral_fraction=None, n_volunteers=44, noise=True,
+                  early_spiral_fraction=None, lopsided_discs=None, n_volunteers=44,
+                  noise=True,
                   return_noiseless=False, random_state=None, n_jobs=None, cache=False,
                   data_home=None,
                   verbose=0):
@@ -841,6 +874,17 @@ def make_galaxies(n_samples=1000, *, image_size=150, pixel_scale=0.396, bands="i
         galaxies' but lowers the asymmetry away from theirs: user guide). With either
         above 0 the catalog has booleans ``lenticular`` and ``early_spiral``; the
         other galaxies are drawn as without them.
+    lopsided_discs : bool or None, default=None
+        Make the discs of the spiral class (S0 and Sa-Sab included) lopsided: half of
+        each disc's light in a copy of it offset in the disc plane, by ``A1 h / 0.5``
+        (h the scale length) towards a random direction, which gives the face-on disc
+        an m = 1 Fourier amplitude A1 = a1 / a0; A1 is log-normal with median 0.11 and
+        20% above 0.19 (Rudnick & Rix 1998, AJ 116, 1163, 1.5-2.5 scale lengths; as in
+        late types, Zaritsky & Rix 1997, ApJ 477, 118), capped at 0.5. Bulge, bar,
+        arms and knots stay centred. Drawn from a generator of its own (every other
+        draw stays as without it); the catalog then has ``lopsidedness`` (A1, 0 for
+        the other classes). None means False (and False in the preset: user guide,
+        "Lopsided discs: tried, opt-in").
     n_volunteers : int, default=44
         Mean number of GZ2 classifications per galaxy (44 in the GZ2 main sample).
     noise : bool, default=True
@@ -920,7 +964,8 @@ def make_galaxies(n_samples=1000, *, image_size=150, pixel_scale=0.396, bands="i
                             companion_fraction=companion_fraction,
                             star_fraction=star_fraction, field_sources=field_sources,
                             lenticular_fraction=lenticular_fraction,
-                            early_spiral_fraction=early_spiral_fraction)
+                            early_spiral_fraction=early_spiral_fraction,
+                            lopsided_discs=lopsided_discs)
     companion_fraction = settings["companion_fraction"]
     star_fraction = settings["star_fraction"]
     class_fractions = settings["class_fractions"]
@@ -977,6 +1022,8 @@ def make_galaxies(n_samples=1000, *, image_size=150, pixel_scale=0.396, bands="i
     if early_discs > 0:  # only then: the cache keys stay those of before
         params["lenticular_fraction"] = float(settings["lenticular_fraction"])
         params["early_spiral_fraction"] = float(settings["early_spiral_fraction"])
+    if settings["lopsided_discs"]:  # only then: the cache keys stay those of before
+        params["lopsided_discs"] = True
     cache_path = None
     if cache and isinstance(random_state, Integral):
         cache_path = (get_data_home(data_home) / "simulations"
@@ -1027,7 +1074,9 @@ def _simulate(n_samples, random_state, n_jobs, verbose, params):
         lenticular_fraction=params.get("lenticular_fraction", 0.0),
         early_spiral_fraction=params.get("early_spiral_fraction", 0.0),
         lenticular_rng=np.random.default_rng(np.random.SeedSequence(
-            base_seed, spawn_key=(4,))))
+            base_seed, spawn_key=(4,))),
+        lopsided_rng=np.random.default_rng(np.random.SeedSequence(
+            base_seed, spawn_key=(5,))) if params.get("lopsided_discs") else None)
     # per-galaxy observing conditions (presets) from a child generator of their own:
     # the draws of the truth, images and votes are untouched by them
     conditions = cond.draw_conditions(n_samples, {
