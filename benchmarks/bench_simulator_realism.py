@@ -52,11 +52,17 @@ def show(table):
 #: tuned to the bundled real cutouts (AFTER; skgalvae.datasets._conditions).
 RUNS = (("BEFORE", {}), ("AFTER", {"preset": "sdss"}))
 
+#: The preset's observing conditions without its disc population (no S0 or Sa-Sab discs,
+#: no lopsided discs): the base of the ``--early-discs`` and ``--lopsided`` rows.
+_NO_DISCS = {"lenticular_fraction": 0.0, "early_spiral_fraction": 0.0,
+             "lopsided_discs": False}
+_EARLY = {"lenticular_fraction": 0.25, "early_spiral_fraction": 0.34}
+
 #: ``--steps``: the preset's settings added one at a time (each row keeps the previous
 #: rows' settings and the defaults of the rest), as in the user guide's table.
 _DEFAULTS_OF_PRESET = {"sky_noise": 0.044, "resampling": "none", "mag_limit": 17.0,
                        "petrosian_limit": False, "field_sources": "none",
-                       "companion_fraction": 0.15, "star_fraction": 0.1}
+                       "companion_fraction": 0.15, "star_fraction": 0.1, **_NO_DISCS}
 STEPS = (
     ("0 default", {}),
     ("1 PSF", {"preset": "sdss", **_DEFAULTS_OF_PRESET}),
@@ -64,33 +70,33 @@ STEPS = (
                                             if k != "sky_noise"}}),
     ("3 + resampling", {"preset": "sdss", "mag_limit": 17.0, "petrosian_limit": False,
                         "field_sources": "none", "companion_fraction": 0.15,
-                        "star_fraction": 0.1}),
+                        "star_fraction": 0.1, **_NO_DISCS}),
     ("4 + i < 16.6", {"preset": "sdss", "petrosian_limit": False, "field_sources": "none",
-                      "companion_fraction": 0.15, "star_fraction": 0.1}),
+                      "companion_fraction": 0.15, "star_fraction": 0.1, **_NO_DISCS}),
     ("5 + Petrosian", {"preset": "sdss", "field_sources": "none",
-                       "companion_fraction": 0.15, "star_fraction": 0.1}),
-    ("6 + field", {"preset": "sdss"}),
+                       "companion_fraction": 0.15, "star_fraction": 0.1, **_NO_DISCS}),
+    ("6 + field", {"preset": "sdss", **_NO_DISCS}),
+    ("7 + early and lopsided discs", {"preset": "sdss"}),
 )
 
-#: ``--early-discs``: the preset with the published Hubble-type mix of discs (Fukugita,
-#: Hogan & Peebles 1998, Table 1: S0 0.25, Sab 0.34 of the discs), each part alone.
+#: ``--early-discs``: the preset's conditions with the published Hubble-type mix of discs
+#: (Fukugita, Hogan & Peebles 1998, Table 1: S0 0.25, Sab 0.34 of the discs), each part
+#: alone.
 EARLY_DISCS = (
-    ("preset", {"preset": "sdss"}),
-    ("+ S0 0.26", {"preset": "sdss", "lenticular_fraction": 0.26}),
-    ("+ Sa-Sab 0.34", {"preset": "sdss", "early_spiral_fraction": 0.34}),
-    ("+ S0 0.25, Sa-Sab 0.34", {"preset": "sdss", "lenticular_fraction": 0.25,
-                                "early_spiral_fraction": 0.34}),
+    ("conditions", {"preset": "sdss", **_NO_DISCS}),
+    ("+ S0 0.26", {"preset": "sdss", **_NO_DISCS, "lenticular_fraction": 0.26}),
+    ("+ Sa-Sab 0.34", {"preset": "sdss", **_NO_DISCS, "early_spiral_fraction": 0.34}),
+    ("+ S0 0.25, Sa-Sab 0.34", {"preset": "sdss", **_NO_DISCS, **_EARLY}),
 )
 
 
 #: ``--lopsided``: lopsided discs (Rudnick & Rix 1998 A1), alone and with the early-type
-#: disc mix.
-_EARLY = {"lenticular_fraction": 0.25, "early_spiral_fraction": 0.34}
+#: disc mix; the last row is the preset.
 LOPSIDED = (
-    ("preset", {"preset": "sdss"}),
-    ("+ lopsided", {"preset": "sdss", "lopsided_discs": True}),
-    ("+ early discs", {"preset": "sdss", **_EARLY}),
-    ("+ early discs + lopsided", {"preset": "sdss", **_EARLY, "lopsided_discs": True}),
+    ("conditions", {"preset": "sdss", **_NO_DISCS}),
+    ("+ lopsided", {"preset": "sdss", **_NO_DISCS, "lopsided_discs": True}),
+    ("+ early discs", {"preset": "sdss", **_NO_DISCS, **_EARLY}),
+    ("+ early discs + lopsided (the preset)", {"preset": "sdss"}),
 )
 
 

@@ -163,15 +163,15 @@ n_field_sources give each galaxy's conditions. Each setting has its own keyword
 (psf_fwhm, psf_beta, sky_noise, resampling, mag_limit, petrosian_limit, field_sources,
 companion_fraction, star_fraction) that overrides the preset's.
 
-Early-type discs (``lenticular_fraction``, ``early_spiral_fraction``; 0 by default and
-in the preset): those shares of the spiral class become lenticulars (S0: B/T uniform in
+Early-type discs (``lenticular_fraction``, ``early_spiral_fraction``; 0 by default, 0.25
+and 0.34 in the preset): those shares of the spiral class become lenticulars (S0: B/T uniform in
 0.40-0.75, no arms or knots) and early spirals (Sa-Sab: B/T uniform in 0.24-0.40, arms
 and knots kept), both with n = 4 bulges: the median r-band B/T of S0, Sab and Sbc
 galaxies in Kent (1985, ApJS 59, 115), tabulated by Fukugita, Hogan & Peebles (1998,
 ApJ 503, 518, Table 1), whose luminosity-density mix of discs is S0 0.25, Sab 0.34.
 Catalog booleans ``lenticular`` and ``early_spiral``.
 
-Lopsided discs (``lopsided_discs``; False by default and in the preset): half of each
+Lopsided discs (``lopsided_discs``; False by default, True in the preset): half of each
 spiral-class disc's light in a copy offset in the disc plane by A1 h / 0.5, which gives
 the face-on disc the m = 1 Fourier amplitude A1 about the centred bulge; A1 log-normal
 with median 0.11 and 20% above 0.19 (Rudnick & Rix 1998, AJ 116, 1163; Zaritsky & Rix
@@ -869,9 +869,9 @@ def make_galaxies(n_samples=1000, *, image_size=150, pixel_scale=0.396, bands="i
         median r-band B/T of neighbouring Hubble types in Kent's (1985, ApJS 59, 115)
         decompositions (Fukugita, Hogan & Peebles 1998, ApJ 503, 518, Table 1);
         lenticulars have no arms or knots. The published disc mix is 0.25 and 0.34
-        (the same table's luminosity-density fractions). None means 0 (and 0 in the
-        preset, where the published mix raises the concentration to the real
-        galaxies' but lowers the asymmetry away from theirs: user guide). With either
+        (the same table's luminosity-density fractions). None means 0 (and 0.25 and
+        0.34 in the preset, with ``lopsided_discs``: together they bring C, A, Gini,
+        M20 and R50 within the realism goal; user guide). With either
         above 0 the catalog has booleans ``lenticular`` and ``early_spiral``; the
         other galaxies are drawn as without them.
     lopsided_discs : bool or None, default=None
@@ -883,8 +883,8 @@ def make_galaxies(n_samples=1000, *, image_size=150, pixel_scale=0.396, bands="i
         late types, Zaritsky & Rix 1997, ApJ 477, 118), capped at 0.5. Bulge, bar,
         arms and knots stay centred. Drawn from a generator of its own (every other
         draw stays as without it); the catalog then has ``lopsidedness`` (A1, 0 for
-        the other classes). None means False (and False in the preset: user guide,
-        "Lopsided discs: tried, opt-in").
+        the other classes). None means False (and True in the preset: user guide,
+        "Lopsided discs").
     n_volunteers : int, default=44
         Mean number of GZ2 classifications per galaxy (44 in the GZ2 main sample).
     noise : bool, default=True
