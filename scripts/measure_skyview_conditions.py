@@ -43,17 +43,17 @@ from photutils.segmentation import detect_sources, make_2dgaussian_kernel
 from scipy import ndimage, optimize
 
 from skgalvae.datasets import load_sdss_sample
+from skgalvae.datasets._render import _grid_map
 
 SDSS_PIXEL = 0.396  # arcsec, the SDSS frames' pixel
 QUANTILES = np.linspace(0, 100, 11)
 
 
 def resample(src, theta, scale, n=150):
-    """Nearest-neighbour resampling of ``src`` onto an n x n grid rotated by theta [deg]
-    whose pixels are ``scale`` times the source's."""
-    c, s = np.cos(np.radians(theta)), np.sin(np.radians(theta))
-    matrix = scale * np.array([[c, s], [-s, c]])
-    offset = (np.array(src.shape) - 1) / 2 - matrix @ ((np.array([n, n]) - 1) / 2)
+    """Nearest-neighbour resampling of the square ``src`` onto an n x n grid rotated by
+    theta [deg] whose pixels are ``scale`` times the source's: the grid map the
+    simulator's ``resampling="skyview"`` uses (``_render._grid_map``)."""
+    matrix, offset = _grid_map(theta, scale, n, src.shape[0])
     return ndimage.affine_transform(src, matrix, offset=offset, output_shape=(n, n),
                                     order=0)
 
