@@ -107,6 +107,37 @@ def test_eigen_spectrum_row_and_spectra():
     assert (counts == 50).all() and len(counts) == 8
 
 
+def test_eigen_spectra_are_compared_at_the_same_sample_size():
+    # one population, two sample sizes: 40 images' first components hold more of the
+    # pixel noise than 400 images' do, so the raw spectra differ though nothing else does
+    _, small = _galaxies(40, noise=0.2, seed=0)
+    _, large = _galaxies(400, noise=0.2, seed=5)
+    kwargs = {"preprocessing": None, "n_components": 20, "pca_at": 12, "structural": False}
+
+    def pca_12(X):
+        pca = EigengalaxyPCA(n_components=12, svd_solver="full").fit(X)
+        return pca.explained_variance_ratio_.sum()
+
+    assert pca_12(small) - pca_12(large) > 0.1  # the bias the matching removes
+    res = compare_to_real(small, large, **kwargs, random_state=0, return_measurements=True)
+    row = res.table.loc["pca_cumulative_12"]
+    assert row["real"] == pytest.approx(pca_12(small))
+    assert row["abs_difference"] < 0.03 and row["meets_goal"]
+    assert row["n_real"] == 40 and row["n_simulated"] == 400
+    # the larger set's spectrum: the mean over 40-image subsets, with its spread
+    assert (res.spectra["real_std"] == 0).all() and (res.spectra["simulated_std"] > 0).all()
+    notes = " ".join(res.notes)
+    assert "mean over 20 random subsets of 40 of its 400 images" in notes
+    assert "simulated pca_cumulative_12: standard deviation" in notes
+    # symmetric in the two sets, and reproducible with random_state
+    swapped = compare_to_real(large, small, **kwargs, random_state=0)
+    assert swapped.loc["pca_cumulative_12", "simulated"] == pytest.approx(pca_12(small))
+    again = compare_to_real(small, large, **kwargs, random_state=0)
+    assert again.loc["pca_cumulative_12", "simulated"] == row["simulated"]
+    one = compare_to_real(small, large, **kwargs, n_subsets=1, random_state=0)
+    assert "standard deviation" not in " ".join(one.attrs["notes"])
+
+
 def test_small_sets_limit_the_spectrum_with_a_note():
     _, real = _galaxies(6)
     table = compare_to_real(real, real, preprocessing=None, n_components=20, pca_at=12,
