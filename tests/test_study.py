@@ -344,6 +344,8 @@ def no_work(monkeypatch):
          "--source sample with --bands gri: the bundled sample has the i band only"),
         (["study", "--fetch", "--bands", "gri"],
          "--fetch with --bands gri: the seed's population is fetched in the i band only"),
+        (["study", "--source", "sample", "--preset", "sdss"],
+         "--preset sdss applies to simulated galaxies, but --source is 'sample'"),
     ],
 )
 def test_bad_inputs_exit_nonzero_with_one_line(tmp_path, capsys, no_work, argv, message):
@@ -642,6 +644,39 @@ def test_bands_i_is_the_study_without_bands(tiny_copy, capsys):
         [None] * 4
     plan = _plan({**config, "bands": "gri"}, RunDir(tiny_copy), False)
     assert plan[0][2] == "parameters changed (bands i -> gri)"
+
+
+def test_preset_simulates_the_tuned_galaxies_and_is_recorded(tiny_copy, capsys):
+    # no --preset records nothing new (the run made before --preset is up to date) ...
+    run = _run_json(tiny_copy)
+    assert "preset" not in run["stages"]["simulate"]["parameters"]
+    assert "preset" not in run["parameters"]
+    # ... and --preset sdss rebuilds the population with make_galaxies(preset="sdss")
+    argv = ["simulate", *TINY[:4], "--stretch", "5", "--n-jobs", "1", "--preset", "sdss",
+            "--out", str(tiny_copy)]
+    from skgalvae.study._rundir import RunDir
+    from skgalvae.study._study import DEFAULTS, _plan
+
+    config = {**DEFAULTS, "n_galaxies": 120, "image_size": 16, "epochs": 2,
+              "stretch": 5.0, "n_jobs": 1, "out": str(tiny_copy)}
+    plan = _plan({**config, "preset": "sdss"}, RunDir(tiny_copy), False)
+    assert plan[0][2] == "parameters changed (preset None -> sdss)"
+    assert main(argv) == 0
+    run = _run_json(tiny_copy)
+    assert run["parameters"]["preset"] == "sdss"
+    assert run["population"]["provenance"]["preset"] == "sdss"
+    catalog = pd.read_csv(tiny_copy / "data" / "catalog.csv")
+    # the preset's per-galaxy conditions are catalog columns of the simulator
+    from skgalvae.datasets import make_galaxies
+
+    expected = make_galaxies(120, preset="sdss", random_state=0).catalog
+    np.testing.assert_allclose(catalog["psf_fwhm"], expected["psf_fwhm"])
+    from skgalvae.study._sections import source_sentence
+
+    assert "preset='sdss'" in source_sentence(run)
+    with pytest.raises(SystemExit):
+        main(["simulate", "--preset", "hsc", "--out", str(tiny_copy)])
+    assert "invalid choice: 'hsc'" in capsys.readouterr().err
 
 
 def test_registry_with_bands():

@@ -130,10 +130,28 @@ def check_config(config):
             "at most that many components; lower --latent-dim or raise --image-size."
         )
         raise StudyInputError(msg)
+    check_preset(config.get("preset"), config["source"])
     if config["source"] == "simulated":
         _check_simulated_size(config)
     check_out(config["out"])
     check_device(config["device"])
+
+
+def check_preset(preset, source):
+    """Raise a StudyInputError unless ``--preset`` is None, or a preset of
+    :func:`~skgalvae.datasets.make_galaxies` with ``--source simulated``."""
+    from ..datasets._conditions import PRESETS
+
+    if preset is None:
+        return
+    if preset not in PRESETS:
+        msg = (f"--preset {preset!r} is not a preset of make_galaxies; choose from "
+               f"{list(PRESETS)}, or leave it out for the default simulator.")
+        raise StudyInputError(msg)
+    if source != "simulated":
+        msg = (f"--preset {preset} applies to simulated galaxies, but --source is "
+               f"{source!r}; leave --preset out, or use --source simulated.")
+        raise StudyInputError(msg)
 
 
 def check_bands(bands):

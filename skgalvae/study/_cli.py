@@ -36,9 +36,9 @@ def _channels(text):
 
 
 #: Options of the study whose values go into the configuration (dest names).
-_OPTIONS = ("source", "bands", "n_galaxies", "test_size", "latent_dim", "model", "image_size",
-            "stretch", "epochs", "loss", "beta", "channels", "out", "seed", "device",
-            "n_jobs")
+_OPTIONS = ("source", "bands", "preset", "n_galaxies", "test_size", "latent_dim", "model",
+            "image_size", "stretch", "epochs", "loss", "beta", "channels", "out", "seed",
+            "device", "n_jobs")
 
 
 def _add_study_options(parser, defaults, *, explicit_only=False):
@@ -47,6 +47,7 @@ def _add_study_options(parser, defaults, *, explicit_only=False):
     A stage sub-command takes its upstream stages' parameters from ``run.json``, so it
     must know which options were given: their defaults are None there.
     """
+    from ..datasets._conditions import PRESETS
     from ._registry import LOSSES, MODEL_CHOICES
 
     default = (lambda name: None) if explicit_only else (lambda name: defaults[name])
@@ -65,6 +66,12 @@ def _add_study_options(parser, defaults, *, explicit_only=False):
                              f"(default {shown('bands')}); several bands that include i "
                              "(e.g. gri) also train VAE and PCA on the i band alone, and "
                              "the report compares the two")
+    parser.add_argument("--preset", default=default("preset"), choices=PRESETS,
+                        help="simulator preset, make_galaxies(preset=...): 'sdss' draws "
+                             "the observing conditions and disc population tuned to the "
+                             "bundled real SDSS cutouts (user guide, 'Is the simulator "
+                             "realistic?'; about 9x slower to render); default: the "
+                             "default simulator")
     parser.add_argument("--n-galaxies", type=int, default=default("n_galaxies"),
                         help=f"galaxies to simulate (default {shown('n_galaxies')})")
     parser.add_argument("--test-size", type=float, default=default("test_size"),

@@ -100,7 +100,8 @@ def _has_gz2(catalog, kind):
     return all(c in catalog.columns for c in needed)
 
 
-def load_population(source, *, n_galaxies, seed, n_jobs, verbose, log, bands="i"):
+def load_population(source, *, n_galaxies, seed, n_jobs, verbose, log, bands="i",
+                    preset=None):
     """Return ``(raw images, catalog, provenance dict)`` for ``source``.
 
     The raw images are ``(n, h, w)`` for one band, ``(n, c, h, w)`` for the ``c`` bands
@@ -109,6 +110,8 @@ def load_population(source, *, n_galaxies, seed, n_jobs, verbose, log, bands="i"
     multi = len(bands) > 1
     if source == "simulated":
         extra = {"bands": bands} if multi else {}
+        if preset is not None:
+            extra["preset"] = preset
         bunch = make_galaxies(n_galaxies, image_size=150, random_state=seed, n_jobs=n_jobs,
                               verbose=verbose, **extra)
         provenance = {"source": "simulated", "generator": "skgalvae.datasets.make_galaxies",
@@ -229,7 +232,8 @@ def build_population(config, run, stage_dir, log):
     bands = config["bands"]
     raw, catalog, provenance = load_population(
         config["source"], bands=bands, n_galaxies=config["n_galaxies"],
-        seed=config["seed"], n_jobs=config["n_jobs"], verbose=config["verbose"], log=log)
+        seed=config["seed"], n_jobs=config["n_jobs"], verbose=config["verbose"], log=log,
+        preset=config["preset"])
     catalog, selection = label_population(catalog, test_size=config["test_size"],
                                           random_state=config["seed"], log=log)
     # Crop the central 100x100 pixels (40 arcsec) around the centred, rotated galaxy

@@ -27,7 +27,7 @@ STAGES = ("simulate", "train", "analyse", "report")
 #: The parameters each stage depends on itself (its fingerprint adds its upstream's).
 #: ``device``, ``n_jobs`` and ``verbose`` change how a stage runs, not what it makes.
 STAGE_PARAMETERS = {
-    "simulate": ("source", "bands", "n_galaxies", "image_size", "stretch", "seed",
+    "simulate": ("source", "bands", "preset", "n_galaxies", "image_size", "stretch", "seed",
                  "test_size"),
     "train": ("model", "latent_dim", "epochs", "loss", "beta", "channels"),
     "analyse": (),
@@ -36,8 +36,8 @@ STAGE_PARAMETERS = {
 #: Parameters that came after runs were recorded without them, with the value those runs
 #: had: at that value a parameter is left out of its stage's parameters (and so of its
 #: fingerprint), so that a run recorded before it existed stays up to date and a
-#: one-band study records exactly what it did before ``--bands``.
-IMPLICIT = {"bands": "i"}
+#: one-band study records exactly what it did before ``--bands`` and ``--preset``.
+IMPLICIT = {"bands": "i", "preset": None}
 #: The top-level entries of the output folder each stage writes (and replaces).
 STAGE_OUTPUTS = {
     "simulate": ("data",),

@@ -44,9 +44,12 @@ def source_sentence(info):
     source = provenance.get("source", info.get("parameters", {}).get("source"))
     n = population.get("n_galaxies")
     if source == "simulated":
+        preset = provenance.get("preset")
+        tuned = (f", preset={preset!r}: the observing conditions and disc population "
+                 "tuned to the bundled real SDSS cutouts" if preset else "")
         return (f"Source: {n} galaxies simulated with skgalvae.datasets.make_galaxies "
-                f"(GalSim, seed {provenance.get('random_state')}), with simulated Galaxy "
-                "Zoo 2 votes and properties.")
+                f"(GalSim, seed {provenance.get('random_state')}{tuned}), with simulated "
+                "Galaxy Zoo 2 votes and properties.")
     if source == SAMPLE_SOURCE:
         return (f"Source: the {n} real SDSS i-band cutouts bundled with skgalvae "
                 "(skgalvae.datasets.load_sdss_sample).")

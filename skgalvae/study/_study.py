@@ -37,6 +37,7 @@ from ._rundir import (
 DEFAULTS = {
     "source": "simulated",
     "bands": "i",  # the SDSS bands of the images, wavelength order ("gri")
+    "preset": None,  # make_galaxies(preset=...): None, the default simulator, or "sdss"
     "n_galaxies": 3000,
     "test_size": 0.25,
     "latent_dim": 2,
@@ -218,7 +219,8 @@ def run_study(config=None, *, force=False, log=print):
     Parameters
     ----------
     config : dict, default=None
-        Overrides of :data:`DEFAULTS` (``source``, ``bands``, ``n_galaxies``, ``test_size``,
+        Overrides of :data:`DEFAULTS` (``source``, ``bands``, ``preset``, ``n_galaxies``,
+        ``test_size``,
         ``latent_dim``, ``model``, ``image_size``, ``stretch``, ``epochs``, ``loss``,
         ``beta``, ``channels``, ``out``, ``seed``, ``device``, ``n_jobs``, ``verbose``).
     force : bool, default=False
