@@ -4,6 +4,7 @@ import hashlib
 
 import galsim
 import numpy as np
+import pandas as pd
 import pytest
 from scipy import ndimage
 
@@ -584,6 +585,30 @@ def test_sdss_preset_in_several_bands_keeps_the_i_band():
     assert gri.images.shape == (3, 3, 32, 32)
     np.testing.assert_array_equal(gri.images[:, 2], make_galaxies(3, **SDSS).images)
     assert gri.psf_fwhm["g"] == pytest.approx(gri.psf_fwhm["i"] * 1.5 / 1.3, rel=1e-2)
+
+
+def test_sdss_preset_field_sources_have_their_own_colours(monkeypatch):
+    from skgalvae.datasets import _simulate
+
+    kwargs = {"bands": "gri", "image_size": 64, "preset": "sdss", "noise": False,
+              "random_state": 0}
+    coloured = make_galaxies(4, **kwargs)
+    assert coloured.catalog["n_field_sources"].sum() > 0
+    truth = pd.DataFrame({"field_flux": [np.array([1.0, 2.0]), np.array([])],
+                          "field_hlr": [np.array([0.0, 0.5]), np.array([])]})
+    fluxes = _simulate._field_band_fluxes(truth, "gri", np.random.default_rng(0))
+    assert sorted(fluxes) == ["field_flux__g", "field_flux__r"]
+    assert [len(f) for f in fluxes["field_flux__g"]] == [2, 0]
+    # the star (hlr 0) is a blackbody of 4000-7000 K: g - i between those colours
+    g_i = -2.5 * np.log10(fluxes["field_flux__g"][0][0])
+    hot, cool = (rel.blackbody_colours(t)["g"] for t in (7000.0, 4000.0))
+    assert hot <= g_i <= cool
+    # the same sources with the i-band flux in every band: g and r change, i does not
+    monkeypatch.setattr(_simulate, "_field_band_fluxes", lambda truth, bands, rng: {
+        f"field_flux__{b}": list(truth["field_flux"]) for b in bands if b != "i"})
+    grey = make_galaxies(4, **kwargs)
+    np.testing.assert_array_equal(coloured.images[:, 2], grey.images[:, 2])
+    assert not np.allclose(coloured.images[:, 0], grey.images[:, 0])
 
 
 @pytest.mark.parametrize("kwargs, match", [

@@ -362,7 +362,10 @@ def band_record(p, band):
     replaced by those of the band. The i band is ``p`` itself."""
     if band == "i":
         return p
-    return {**p, **{key: p[f"{key}__{band}"] for key in BAND_KEYS}}
+    out = {**p, **{key: p[f"{key}__{band}"] for key in BAND_KEYS}}
+    if f"field_flux__{band}" in p:  # field sources (presets), their own colours
+        out["field_flux"] = p[f"field_flux__{band}"]
+    return out
 
 
 def render_bands(p, *, bands, image_size, pixel_scale, psf_fwhm, sky_noise, noise, seed,

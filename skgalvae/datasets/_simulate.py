@@ -157,7 +157,9 @@ so that early types are seen to smaller distances; the class mix is the default 
 (spirals and ellipticals alone matched the real cutouts worse). Field sources:
 the stars and galaxies that surround the targets of the real cutouts (6.5 per cutout,
 counts per magnitude measured on them from i = 14.5 to 23; half stars, half small
-exponential discs: our choice) replace the companion and star of the default model.
+exponential discs: our choice; in several bands the stars have the foreground stars'
+colours and the galaxies those of the companions k-corrected from z = 0.05-0.5, our
+choice) replace the companion and star of the default model.
 Catalog columns psf_fwhm [arcsec], sky_noise [nanomaggies], resampling_angle [deg] and
 n_field_sources give each galaxy's conditions. Each setting has its own keyword
 (psf_fwhm, psf_beta, sky_noise, resampling, mag_limit, petrosian_limit, field_sources,
@@ -498,6 +500,11 @@ def draw_truth(n_samples, rng, *, class_fractions, image_size, pixel_scale,
 #: choice; F-K dwarfs dominate high-latitude star counts at 14-19.5 mag).
 COMPANION_G_R = (0.40, 0.78)
 STAR_TEMPERATURE = (4000.0, 7000.0)
+#: Redshift range of the field galaxies (``field_sources="skyview"``; uniform: our
+#: choice, where most galaxies of i = 18-22 lie and within the 0-0.5 of the
+#: Chilingarian et al. 2010 k-corrections). Their rest-frame g - r is that of the
+#: companions, the field stars' temperatures those of the foreground stars.
+FIELD_GALAXY_Z = (0.05, 0.5)
 
 
 def _component_fluxes(flux_i, bulge_fraction, age, log_z, g_r, redshift):
@@ -586,7 +593,32 @@ def add_band_fluxes(truth, bands, rng):
     })
     for key, values in new.items():
         truth[key] = values
+    if "field_flux" in truth:  # drawn last: every draw above stays as without them
+        for key, values in _field_band_fluxes(truth, bands, rng).items():
+            truth[key] = pd.Series(values, index=truth.index, dtype=object)
     return truth
+
+
+def _field_band_fluxes(truth, bands, rng):
+    """``field_flux__<b>`` per band b other than i: for each galaxy the array of its
+    field sources' fluxes in b. Stars (``field_hlr`` 0) have blackbody colours of
+    STAR_TEMPERATURE, field galaxies the observed colours of a rest-frame g - r in
+    COMPANION_G_R at a redshift in FIELD_GALAXY_Z (uniform draws from ``rng``)."""
+    counts = [len(f) for f in truth["field_flux"]]
+    flux = np.concatenate([np.asarray(f, float) for f in truth["field_flux"]] + [[]])
+    star = np.concatenate([np.asarray(h, float) for h in truth["field_hlr"]] + [[]]) == 0
+    m = len(flux)
+    star_colours = rel.blackbody_colours(rng.uniform(*STAR_TEMPERATURE, m))
+    galaxy_colours = rel.observed_colours(
+        rel.rest_colours(rng.uniform(*COMPANION_G_R, m)), rng.uniform(*FIELD_GALAXY_Z, m))
+    out = {}
+    for band in bands:
+        if band == "i":
+            continue
+        colour = np.where(star, star_colours[band], galaxy_colours[band])
+        out[f"field_flux__{band}"] = np.split(flux * 10 ** (-0.4 * colour),
+                                              np.cumsum(counts)[:-1])
+    return out
 
 
 #: Columns that only drive the renderer (not part of the returned catalog).
@@ -848,9 +880,11 @@ def make_galaxies(n_samples=1000, *, image_size=150, pixel_scale=0.396, bands="i
         real cutouts show them: a Poisson number (6.5 on average at 150 x 150 cutout
         pixels) with the measured counts per magnitude (i = 14.5-23, rising from 250 to
         8,000 per deg^2 per mag), placed uniformly, half of them stars and half
-        exponential discs of 0.3-1.2 arcsec (our choice), the same flux in every band;
-        the catalog's ``n_field_sources`` counts them. None means "none" (or the
-        preset's "skyview").
+        exponential discs of 0.3-1.2 arcsec (our choice); in several bands the stars
+        have blackbody colours of 4000-7000 K and the galaxies those of a rest-frame
+        g - r of 0.40-0.78 at a redshift of 0.05-0.5 (our choices); the catalog's
+        ``n_field_sources`` counts them. None means "none" (or the preset's
+        "skyview").
     mag_limit : float or None, default=None
         Apparent i magnitude limit of the flux-limited sample; None means 17.0 (GZ2's
         main sample is r < 17.0; Willett et al. 2013), or the preset's.
