@@ -6,6 +6,7 @@ from numbers import Integral, Real
 
 import numpy as np
 from joblib import effective_n_jobs
+from scipy.sparse import issparse
 from sklearn.pipeline import Pipeline
 from sklearn.utils import _safe_indexing
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions, validate_params
@@ -119,6 +120,10 @@ class PreprocessingPipeline(Pipeline):
         """Worker processes for ``X`` (1: run as a plain Pipeline)."""
         if (self.n_jobs is None or params or self.memory is not None
                 or not _default_output(self)):
+            return 1
+        if issparse(X) or not hasattr(X, "__getitem__"):
+            # not cut into chunks: the first step validates it (sparse input gets its
+            # error, an array-like without indexing becomes an array)
             return 1
         return max(min(effective_n_jobs(self.n_jobs), _num_samples(X)), 1)
 
