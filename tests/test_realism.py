@@ -210,6 +210,12 @@ def test_plot_realism_returns_a_figure():
     titles = [ax.get_title() for ax in fig.axes]
     assert len(titles) == 5 and titles[1].startswith("sky_noise (KS ")
     assert titles[-1].startswith("PCA eigen-spectrum (cumul. 4: real ")
+    # equal sizes: no subsets, no spread band; a larger simulated set: its band
+    assert not fig.axes[-1].collections
+    _, more = _galaxies(60, noise=0.05, seed=4)
+    res = compare_to_real(real, more, **FAST, return_measurements=True, random_state=0)
+    banded = plot_realism(res.measurements, res.spectra, table=res.table)
+    assert len(banded.axes[-1].collections) == 1
     only = plot_realism(res.measurements, statistics=["sky_noise"])
     assert len(only.axes) == 1
     with pytest.raises(ValueError, match="statistics"):

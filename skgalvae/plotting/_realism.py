@@ -69,7 +69,9 @@ def plot_realism(measurements, spectra=None, *, table=None, statistics=None, bin
         ``value``: one row per galaxy and statistic.
     spectra : pandas.DataFrame, optional
         Explained variance ratio per component (index), columns ``real`` and
-        ``simulated``.
+        ``simulated``; where a column ``real_std`` or ``simulated_std`` is positive
+        (the spread over compare_to_real's size-matched subsets) a band of one
+        standard deviation is drawn around that set's spectrum.
     table : pandas.DataFrame, optional
         The comparison table (index ``statistic``, column ``ks_statistic``; for the
         eigen-spectrum a ``pca_cumulative_*`` row with ``real`` and ``simulated``):
@@ -152,8 +154,15 @@ def plot_realism(measurements, spectra=None, *, table=None, statistics=None, bin
     if spectra is not None:
         ax = flat[len(names)]
         for key in ("real", "simulated"):
-            ax.plot(spectra.index, spectra[key].to_numpy(dtype=float), marker="o", ms=3,
-                    color=_SET_COLORS[key], label=key)
+            values = spectra[key].to_numpy(dtype=float)
+            ax.plot(spectra.index, values, marker="o", ms=3, color=_SET_COLORS[key],
+                    label=key)
+            spread = spectra.get(f"{key}_std")
+            if spread is not None and (spread.to_numpy(dtype=float) > 0).any():
+                spread = spread.to_numpy(dtype=float)  # over the size-matched subsets
+                ax.fill_between(spectra.index, np.clip(values - spread, 1e-12, None),
+                                values + spread, color=_SET_COLORS[key], alpha=0.2,
+                                linewidth=0)
         ax.set_yscale("log")
         ax.set_xlabel("component", fontsize="x-small")
         ax.set_ylabel("explained variance ratio", fontsize="x-small")

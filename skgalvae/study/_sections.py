@@ -604,7 +604,9 @@ def realism_section(data):
             cells, list(shown.index), list(shown.columns), "statistic"),
             "Medians, two-sample KS statistic and p-value, Wasserstein distance in units "
             "of the real set's interquartile range; for the PCA rows the cumulative "
-            "explained variance of each set's own components."),
+            "explained variance of each set's own components, at the same number of "
+            "galaxies (the larger set's the mean over random subsets of the smaller "
+            "set's size)."),
     ]
     if data.realism_notes:
         blocks.append(Bullets(list(data.realism_notes)))
