@@ -15,15 +15,17 @@ goals: KS <= 0.2 for each structural parameter, PCA-12 within 0.05 of the real s
 summary puts the two runs' KS statistics and PCA-12 side by side.
 
 Run: python benchmarks/bench_simulator_realism.py [n_simulated] [n_jobs] [--steps |
---early-discs | --lopsided | --sizes]
+--early-discs | --lopsided | --truncation | --sizes]
 
 ``--steps`` instead adds the preset's settings one at a time (STEPS) and prints the KS
 statistics and PCA-12 of each step: the user guide's "What each change moved" table.
 ``--early-discs`` prints the same row for the preset and for the preset with early-type
 discs (EARLY_DISCS: lenticular_fraction, early_spiral_fraction; tried, not kept).
 ``--lopsided`` prints it for lopsided discs (LOPSIDED: lopsided_discs) with and without
-the early-type discs. ``--sizes`` prints the PCA-12 of random subsets of 50-300 real
-and preset galaxies: a sample's explained-variance ratios fall with its size.
+the early-type discs. ``--truncation`` prints it for the preset without, and with, its
+Sersic cut (7 and 8 half-light radii). ``--sizes`` prints the PCA-12 of random subsets
+of 50-300 real and preset galaxies: a sample's explained-variance ratios fall with its
+size.
 """
 
 import sys
@@ -61,7 +63,7 @@ RUNS = (("BEFORE", {}), ("AFTER", {"preset": "sdss"}))
 #: The preset's observing conditions without its disc population (no S0 or Sa-Sab discs,
 #: no lopsided discs): the base of the ``--early-discs`` and ``--lopsided`` rows.
 _NO_DISCS = {"lenticular_fraction": 0.0, "early_spiral_fraction": 0.0,
-             "lopsided_discs": False}
+             "lopsided_discs": False, "sersic_truncation": 0.0}
 _EARLY = {"lenticular_fraction": 0.25, "early_spiral_fraction": 0.34}
 
 #: ``--steps``: the preset's settings added one at a time (each row keeps the previous
@@ -82,7 +84,8 @@ STEPS = (
     ("5 + Petrosian", {"preset": "sdss", "field_sources": "none",
                        "companion_fraction": 0.15, "star_fraction": 0.1, **_NO_DISCS}),
     ("6 + field", {"preset": "sdss", **_NO_DISCS}),
-    ("7 + early and lopsided discs", {"preset": "sdss"}),
+    ("7 + early and lopsided discs", {"preset": "sdss", "sersic_truncation": 0.0}),
+    ("8 + Sersic cut at 8 r_e", {"preset": "sdss"}),
 )
 
 #: ``--early-discs``: the preset's conditions with the published Hubble-type mix of discs
@@ -95,6 +98,14 @@ EARLY_DISCS = (
     ("+ S0 0.25, Sa-Sab 0.34", {"preset": "sdss", **_NO_DISCS, **_EARLY}),
 )
 
+#: ``--truncation``: the preset with and without its Sersic cut (``sersic_truncation``,
+#: 8 half-light radii, as SDSS's de Vaucouleurs model), and with a cut at 7.
+TRUNCATION = (
+    ("preset, no cut", {"preset": "sdss", "sersic_truncation": 0.0}),
+    ("preset, cut at 7 r_e", {"preset": "sdss", "sersic_truncation": 7.0}),
+    ("preset (cut at 8 r_e)", {"preset": "sdss"}),
+)
+
 
 #: ``--lopsided``: lopsided discs (Rudnick & Rix 1998 A1), alone and with the early-type
 #: disc mix; the last row is the preset.
@@ -102,7 +113,8 @@ LOPSIDED = (
     ("conditions", {"preset": "sdss", **_NO_DISCS}),
     ("+ lopsided", {"preset": "sdss", **_NO_DISCS, "lopsided_discs": True}),
     ("+ early discs", {"preset": "sdss", **_NO_DISCS, **_EARLY}),
-    ("+ early discs + lopsided (the preset)", {"preset": "sdss"}),
+    ("+ early discs + lopsided (the preset without its Sersic cut)",
+     {"preset": "sdss", "sersic_truncation": 0.0}),
 )
 
 
@@ -218,7 +230,7 @@ def sizes(real, n, n_jobs, draws=20):
 
 def main():
     flags = {"--steps": STEPS, "--early-discs": EARLY_DISCS, "--lopsided": LOPSIDED,
-             "--sizes": None}
+             "--truncation": TRUNCATION, "--sizes": None}
     args = [a for a in sys.argv[1:] if a not in flags]
     n = int(args[0]) if args else 500
     n_jobs = int(args[1]) if len(args) > 1 else 2

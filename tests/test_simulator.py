@@ -587,6 +587,47 @@ def test_sdss_preset_in_several_bands_keeps_the_i_band():
     assert gri.psf_fwhm["g"] == pytest.approx(gri.psf_fwhm["i"] * 1.5 / 1.3, rel=1e-2)
 
 
+def test_sersic_truncation_cuts_the_profile_and_keeps_its_half_light_radius():
+    from skgalvae.datasets._render import _smooth_profile
+
+    record = {"flux": 100.0, "bulge_fraction": 1.0, "position_angle": 0.0,
+              "arm_fraction": 0.0, "knot_fraction": 0.0, "sersic_n": 4.0,
+              "bulge_hlr": 1.0, "bulge_axis_ratio": 1.0}
+    cut = _smooth_profile(record, trunc=8.0)
+    whole = _smooth_profile(record)
+    assert cut.xValue(galsim.PositionD(7.9, 0)) > 0 == cut.xValue(galsim.PositionD(8.1, 0))
+    assert whole.xValue(galsim.PositionD(8.1, 0)) > 0
+    assert cut.flux == pytest.approx(100.0)
+    assert cut.original.calculateHLR() == pytest.approx(1.0, rel=1e-3)
+    # the untruncated profile with the same scale has a larger half-light radius
+    for n in (2.0, 4.0, 6.0):
+        u = rel.truncated_sersic_scale(n, 8.0)[0]
+        assert u > 1
+        assert galsim.Sersic(n, half_light_radius=u).scale_radius == pytest.approx(
+            galsim.Sersic(n, half_light_radius=1.0, trunc=8.0).scale_radius, rel=1e-6)
+
+
+def test_petrosian_fraction_of_a_truncated_profile():
+    bt, n = np.array([0.0, 1.0, 1.0, 0.4]), np.array([1.0, 4.0, 6.0, 4.0])
+    whole = rel.petrosian_flux_fraction(bt, n)
+    cut = rel.petrosian_flux_fraction(bt, n, trunc=8.0)
+    assert cut[0] == whole[0]  # a pure disc has no Sersic bulge to cut
+    assert (cut[1:] > whole[1:]).all() and (cut <= 1).all()
+    np.testing.assert_allclose(rel.petrosian_flux_fraction(bt, n, trunc=1e4), whole,
+                               atol=1e-4)
+
+
+def test_sdss_preset_cuts_sersic_profiles_and_zero_means_no_cut():
+    kwargs = {"image_size": 32, "preset": "sdss", "random_state": 3, "noise": False}
+    preset = make_galaxies(6, **kwargs)
+    explicit = make_galaxies(6, sersic_truncation=8.0, **kwargs)
+    uncut = make_galaxies(6, sersic_truncation=0.0, **kwargs)
+    np.testing.assert_array_equal(preset.images, explicit.images)
+    assert not np.array_equal(preset.images, uncut.images)
+    with pytest.raises(ValueError, match="sersic_truncation"):
+        make_galaxies(2, image_size=32, sersic_truncation=-1.0)
+
+
 def test_sdss_preset_field_sources_have_their_own_colours(monkeypatch):
     from skgalvae.datasets import _simulate
 

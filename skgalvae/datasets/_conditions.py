@@ -30,6 +30,7 @@ DEFAULTS = {
     "lenticular_fraction": 0.0,
     "early_spiral_fraction": 0.0,
     "lopsided_discs": False,
+    "sersic_truncation": 0.0,  # no truncation
 }
 
 # --- measured on the 100 bundled real cutouts (scripts/measure_skyview_conditions.py) ---
@@ -97,6 +98,18 @@ LENTICULAR_FRACTION = 0.25
 EARLY_SPIRAL_FRACTION = 0.34
 LOPSIDED_DISCS = True
 
+# --- the profiles ---
+
+#: Every Sersic profile of n != 1 (bulges, ellipticals) cut at 8 half-light radii, as
+#: SDSS's own de Vaucouleurs model is (truncated beyond 7 r_e to reach zero at 8 r_e;
+#: SDSS DR7 algorithms, "The model magnitude"; Stoughton et al. 2002, AJ 123, 485).
+#: Without a cut, an n = 4-6 profile holds 6-10% of its light beyond 8 r_e, and the
+#: GalSim FFTs that draw its wings through the sharp preset PSF reach 4,000-9,000
+#: pixels a side (1.8 GB for one galaxy). With it, on 500 galaxies (seed 0): KS C
+#: 0.150 -> 0.118, M20 0.181 -> 0.144, R50 0.148 -> 0.123, A 0.143 -> 0.162 (seed 1:
+#: every one lower), rendering 1.4x faster (user guide, "Truncated Sersic profiles").
+SERSIC_TRUNCATION = 8.0
+
 _PRESET_SETTINGS = {
     "sdss": {
         "psf_fwhm": "per_galaxy",
@@ -113,6 +126,7 @@ _PRESET_SETTINGS = {
         "lenticular_fraction": LENTICULAR_FRACTION,
         "early_spiral_fraction": EARLY_SPIRAL_FRACTION,
         "lopsided_discs": LOPSIDED_DISCS,
+        "sersic_truncation": SERSIC_TRUNCATION,
     },
 }
 

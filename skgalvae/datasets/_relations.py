@@ -168,7 +168,32 @@ def max_redshift(abs_mag, mag_limit, z_min=0.01, z_max=0.25):
     return zmax
 
 
-def petrosian_flux_fraction(bulge_fraction, n_bulge, bulge_to_disk_hlr=0.3, eta=0.2):
+def truncated_sersic_scale(n, trunc):
+    """Half-light radius of the untruncated Sersic ``n`` profile whose cut at ``trunc``
+    times the cut profile's half-light radius has that half-light radius, in units of
+    it (> 1; GalSim's ``Sersic(n, half_light_radius, trunc)``). An array like ``n``.
+
+    >>> round(float(truncated_sersic_scale(4.0, 8.0)[0]), 3) > 1
+    True
+    """
+    from scipy.optimize import brentq
+    from scipy.special import gammainc, gammaincinv
+
+    n = np.atleast_1d(np.asarray(n, dtype=float))
+    out = np.ones_like(n)
+    for value in np.unique(n):
+        b = gammaincinv(2 * value, 0.5)
+
+        def enclosed(y, value=value, b=b):  # light inside y untruncated half-light radii
+            return gammainc(2 * value, b * y ** (1 / value))
+
+        out[n == value] = brentq(
+            lambda u, value=value: enclosed(1 / u) / enclosed(trunc / u) - 0.5, 1.0, 1e4)
+    return out
+
+
+def petrosian_flux_fraction(bulge_fraction, n_bulge, bulge_to_disk_hlr=0.3, eta=0.2,
+                            trunc=0.0):
     """Fraction of the total flux inside twice the Petrosian radius (SDSS's Petrosian flux)
     of an intrinsic, circular bulge (Sersic ``n_bulge``) + exponential disc profile.
 
@@ -179,7 +204,9 @@ def petrosian_flux_fraction(bulge_fraction, n_bulge, bulge_to_disk_hlr=0.3, eta=
     of a de Vaucouleurs profile's (Blanton et al. 2001; Graham et al. 2005, AJ 130, 1535):
     SDSS's and GZ2's magnitude limits select on that flux. ``bulge_to_disk_hlr`` is the
     bulge's half-light radius over the disc's (the simulator draws 0.15-0.45; the mean
-    is the default); a pure spheroid (B/T = 1) does not depend on it. No PSF.
+    is the default); a pure spheroid (B/T = 1) does not depend on it. ``trunc`` > 0
+    cuts the bulge (n != 1) at that many of its half-light radii, as the simulator's
+    ``sersic_truncation`` does. No PSF.
 
     >>> f = petrosian_flux_fraction(np.array([0.0, 1.0]), np.array([1.0, 4.0]))
     >>> f.round(2).tolist()
@@ -193,9 +220,18 @@ def petrosian_flux_fraction(bulge_fraction, n_bulge, bulge_to_disk_hlr=0.3, eta=
     b_n, b_1 = gammaincinv(2 * n, 0.5), gammaincinv(2.0, 0.5)
     r = np.geomspace(0.02, 60.0, 1500)[None, :]
 
+    if trunc > 0:  # the cut profile: its own half-light radius r_b, no light beyond
+        u = np.where(n == 1, 1.0, truncated_sersic_scale(n[:, 0], trunc)[:, None])
+        inside = np.where(n == 1, 1.0, gammainc(2 * n, b_n * (trunc / u) ** (1 / n)))
+    else:
+        u = inside = 1.0
+
     def enclosed(radius):
-        return bt * gammainc(2 * n, b_n * (radius / r_b) ** (1 / n)) + (1 - bt) * gammainc(
-            2.0, b_1 * radius)
+        bulge = gammainc(2 * n, b_n * (radius / (u * r_b)) ** (1 / n)) / inside
+        if trunc > 0:
+            bulge = np.where(n == 1, gammainc(2 * n, b_n * (radius / r_b) ** (1 / n)),
+                             np.minimum(bulge, 1.0))
+        return bt * bulge + (1 - bt) * gammainc(2.0, b_1 * radius)
 
     ring = (enclosed(1.25 * r) - enclosed(0.8 * r)) / (1.25**2 - 0.8**2)
     ratio = ring / np.maximum(enclosed(r), 1e-300)

@@ -39,9 +39,15 @@ def _psf_kernel(fwhm, pixel_scale, beta=3.5):
     return (kernel / kernel.sum()).astype(np.float64)
 
 
-def _sersic(n, hlr, flux):
+def _sersic(n, hlr, flux, trunc=0.0):
+    """A Sersic profile of half-light radius ``hlr``; for n != 1 cut at ``trunc`` times
+    ``hlr`` when ``trunc`` > 0 (``hlr`` is then the truncated profile's: GalSim's
+    ``flux_untruncated=False``)."""
     if n == 1:
         return galsim.Exponential(half_light_radius=hlr, flux=flux, gsparams=GSPARAMS)
+    if trunc > 0:
+        return galsim.Sersic(n, half_light_radius=hlr, flux=flux, trunc=trunc * hlr,
+                             gsparams=GSPARAMS)
     return galsim.Sersic(n, half_light_radius=hlr, flux=flux, gsparams=GSPARAMS)
 
 
@@ -69,8 +75,9 @@ def _lopsided_part(disk_hlr, flux, a1, angle, q, pa):
     return part.shear(q=q, beta=0 * galsim.degrees).rotate(pa)
 
 
-def _smooth_profile(p, prefix=""):
-    """GalSim profile of the bulge + disc (+ bar) of the galaxy described by ``p``."""
+def _smooth_profile(p, prefix="", trunc=0.0):
+    """GalSim profile of the bulge + disc (+ bar) of the galaxy described by ``p``; the
+    bulge (n != 1) cut at ``trunc`` half-light radii when ``trunc`` > 0."""
     g = lambda key: p[prefix + key]  # noqa: E731
     flux = g("flux")
     bt = g("bulge_fraction")
@@ -78,7 +85,7 @@ def _smooth_profile(p, prefix=""):
     disk_flux = flux * (1 - bt) * (1 - g("arm_fraction") - g("knot_fraction"))
     parts = []
     if bt > 0:
-        bulge = _sersic(g("sersic_n"), g("bulge_hlr"), flux * bt)
+        bulge = _sersic(g("sersic_n"), g("bulge_hlr"), flux * bt, trunc)
         parts.append(bulge.shear(q=g("bulge_axis_ratio"), beta=pa))
     if bt < 1:
         bar_flux = flux * g("bar_fraction")
@@ -274,7 +281,7 @@ def _field_profile(p, image_size, pixel_scale):
 
 
 def render_galaxy(p, *, image_size, pixel_scale, psf_fwhm, sky_noise, noise, seed,
-                  psf=True, noise_rng=None, psf_beta=3.5):
+                  psf=True, noise_rng=None, psf_beta=3.5, sersic_trunc=0.0):
     """Render the galaxy described by the catalog row ``p`` (a dict).
 
     Returns ``(image, noiseless, petro_r50, petro_r90)``: float32 images in
@@ -286,7 +293,9 @@ def render_galaxy(p, *, image_size, pixel_scale, psf_fwhm, sky_noise, noise, see
     The knots are drawn from a generator seeded with ``seed``, so every band of a
     galaxy rendered with the same seed has the same knots; the noise continues that
     generator (the i band, as always) or comes from ``noise_rng`` (the other bands, so
-    that their noise is independent). ``psf_beta`` is the Moffat index of the PSF.
+    that their noise is independent). ``psf_beta`` is the Moffat index of the PSF;
+    ``sersic_trunc`` > 0 cuts every Sersic profile of n != 1 (bulges, ellipticals,
+    the partner's bulge, the companion) at that many half-light radii.
     """
     rng = np.random.default_rng(seed)
     shape = (image_size, image_size)
@@ -306,7 +315,7 @@ def render_galaxy(p, *, image_size, pixel_scale, psf_fwhm, sky_noise, noise, see
                                  **kwargs)
         return obj.drawImage(image=image, add_to_image=True, **kwargs)
 
-    img = draw(_smooth_profile(p))
+    img = draw(_smooth_profile(p, trunc=sersic_trunc))
     kernel = _psf_kernel(psf_fwhm, pixel_scale, psf_beta) if psf else None
     _add_structure(img.array, _structure(p, shape, pixel_scale, centre, rng), kernel)
     if p["has_dust_lane"]:
@@ -319,14 +328,15 @@ def render_galaxy(p, *, image_size, pixel_scale, psf_fwhm, sky_noise, noise, see
     else:
         r50 = r90 = np.nan
     if p["class"] == "merger":
-        partner = _smooth_profile(p, prefix="partner_")
+        partner = _smooth_profile(p, prefix="partner_", trunc=sersic_trunc)
         draw(partner, img, offset=galsim.PositionD(
             p["partner_x"] - (image_size - 1) / 2, p["partner_y"] - (image_size - 1) / 2))
         _add_structure(img.array, _structure(
             p, shape, pixel_scale, (p["partner_x"], p["partner_y"]), rng,
             prefix="partner_"), kernel)
     if p["has_companion"]:
-        comp = _sersic(p["companion_sersic_n"], p["companion_hlr"], p["companion_flux"])
+        comp = _sersic(p["companion_sersic_n"], p["companion_hlr"], p["companion_flux"],
+                       sersic_trunc)
         comp = comp.shear(q=p["companion_axis_ratio"],
                           beta=p["companion_position_angle"] * galsim.degrees)
         draw(comp, img, offset=galsim.PositionD(
@@ -369,7 +379,7 @@ def band_record(p, band):
 
 
 def render_bands(p, *, bands, image_size, pixel_scale, psf_fwhm, sky_noise, noise, seed,
-                 psf_beta=3.5):
+                 psf_beta=3.5, sersic_trunc=0.0):
     """Render the galaxy ``p`` in each of ``bands`` (a string such as "gri").
 
     The same geometry, knots and centre in every band; each band has its own fluxes
@@ -389,7 +399,7 @@ def render_bands(p, *, bands, image_size, pixel_scale, psf_fwhm, sky_noise, nois
             band_record(p, band), image_size=image_size, pixel_scale=pixel_scale,
             psf_fwhm=psf_fwhm[band], sky_noise=sky_noise.get(band, 0.0),
             noise=noise and band in bands, seed=seed, noise_rng=noise_rng,
-            psf_beta=psf_beta)
+            psf_beta=psf_beta, sersic_trunc=sersic_trunc)
         if band == "i":
             radii = r50, r90
         if band in bands:

@@ -159,7 +159,9 @@ the stars and galaxies that surround the targets of the real cutouts (6.5 per cu
 counts per magnitude measured on them from i = 14.5 to 23; half stars, half small
 exponential discs: our choice; in several bands the stars have the foreground stars'
 colours and the galaxies those of the companions k-corrected from z = 0.05-0.5, our
-choice) replace the companion and star of the default model.
+choice) replace the companion and star of the default model. Every Sersic profile of
+n != 1 is cut at 8 half-light radii (sersic_truncation), as SDSS's de Vaucouleurs
+model is at 7-8 r_e (SDSS DR7 algorithms, "The model magnitude").
 Catalog columns psf_fwhm [arcsec], sky_noise [nanomaggies], resampling_angle [deg] and
 n_field_sources give each galaxy's conditions. Each setting has its own keyword
 (psf_fwhm, psf_beta, sky_noise, resampling, mag_limit, petrosian_limit, field_sources,
@@ -366,7 +368,7 @@ def _place(n, min_dist, extent, rng):
 
 def draw_truth(n_samples, rng, *, class_fractions, image_size, pixel_scale,
                mag_limit, companion_fraction, star_fraction, petrosian_limit=False,
-               lenticular_fraction=0.0, early_spiral_fraction=0.0,
+               sersic_truncation=0.0, lenticular_fraction=0.0, early_spiral_fraction=0.0,
                lenticular_rng=None, lopsided_rng=None):
     """Draw the ground-truth catalog (no images) of ``n_samples`` galaxies.
 
@@ -402,7 +404,7 @@ def draw_truth(n_samples, rng, *, class_fractions, image_size, pixel_scale,
     ssfr = np.where(merger & (base == "spiral"), ssfr + 0.3, ssfr)
     if petrosian_limit:  # SDSS / GZ2 select on Petrosian magnitudes
         abs_mag_limited = abs_mag - 2.5 * np.log10(rel.petrosian_flux_fraction(
-            bt, comps["sersic_n"]))
+            bt, comps["sersic_n"], trunc=sersic_truncation))
     else:
         abs_mag_limited = abs_mag
     z_upper = rel.max_redshift(abs_mag_limited, mag_limit)
@@ -775,6 +777,7 @@ _FRACTION = [Interval(Real, 0, 1, closed="both")]
         "lenticular_fraction": [*_FRACTION, None],
         "early_spiral_fraction": [*_FRACTION, None],
         "lopsided_discs": ["boolean", None],
+        "sersic_truncation": [Interval(Real, 0, None, closed="left"), None],
         "n_volunteers": [Interval(Integral, 1, None, closed="left")],
         "noise": ["boolean"],
         "return_noiseless": ["boolean"],
@@ -791,7 +794,8 @@ def make_galaxies(n_samples=1000, *, image_size=150, pixel_scale=0.396, bands="i
                   resampling=None, class_fractions=None,
                   companion_fraction=None, star_fraction=None, field_sources=None,
                   mag_limit=None, petrosian_limit=None, lenticular_fraction=None,
-                  early_spiral_fraction=None, lopsided_discs=None, n_volunteers=44,
+                  early_spiral_fraction=None, lopsided_discs=None,
+                  sersic_truncation=None, n_volunteers=44,
                   noise=True,
                   return_noiseless=False, random_state=None, n_jobs=None, cache=False,
                   data_home=None,
@@ -919,6 +923,15 @@ def make_galaxies(n_samples=1000, *, image_size=150, pixel_scale=0.396, bands="i
         draw stays as without it); the catalog then has ``lopsidedness`` (A1, 0 for
         the other classes). None means False (and True in the preset: user guide,
         "Lopsided discs").
+    sersic_truncation : float or None, default=None
+        Cut every Sersic profile of n != 1 (bulges, ellipticals, a merger partner's
+        bulge, companions) at this many half-light radii, keeping its half-light
+        radius and flux (GalSim's ``Sersic(trunc=...)``); 0 means no cut. The Petrosian
+        fraction of ``petrosian_limit`` takes the cut into account. None means 0 (or
+        the preset's 8: SDSS's de Vaucouleurs model is cut at 7-8 r_e; SDSS DR7
+        algorithms, "The model magnitude"). Without a cut an n = 4-6 profile holds
+        6-10% of its light beyond 8 r_e and its GalSim FFT through a sharp PSF can
+        reach thousands of pixels a side.
     n_volunteers : int, default=44
         Mean number of GZ2 classifications per galaxy (44 in the GZ2 main sample).
     noise : bool, default=True
@@ -999,7 +1012,8 @@ def make_galaxies(n_samples=1000, *, image_size=150, pixel_scale=0.396, bands="i
                             star_fraction=star_fraction, field_sources=field_sources,
                             lenticular_fraction=lenticular_fraction,
                             early_spiral_fraction=early_spiral_fraction,
-                            lopsided_discs=lopsided_discs)
+                            lopsided_discs=lopsided_discs,
+                            sersic_truncation=sersic_truncation)
     companion_fraction = settings["companion_fraction"]
     star_fraction = settings["star_fraction"]
     class_fractions = settings["class_fractions"]
@@ -1058,6 +1072,8 @@ def make_galaxies(n_samples=1000, *, image_size=150, pixel_scale=0.396, bands="i
         params["early_spiral_fraction"] = float(settings["early_spiral_fraction"])
     if settings["lopsided_discs"]:  # only then: the cache keys stay those of before
         params["lopsided_discs"] = True
+    if settings["sersic_truncation"] > 0:  # only then: the cache keys stay those of before
+        params["sersic_truncation"] = float(settings["sersic_truncation"])
     cache_path = None
     if cache and isinstance(random_state, Integral):
         cache_path = (get_data_home(data_home) / "simulations"
@@ -1105,6 +1121,7 @@ def _simulate(n_samples, random_state, n_jobs, verbose, params):
         mag_limit=params["mag_limit"], companion_fraction=params["companion_fraction"],
         star_fraction=params["star_fraction"],
         petrosian_limit=params.get("petrosian_limit", False),
+        sersic_truncation=params.get("sersic_truncation", 0.0),
         lenticular_fraction=params.get("lenticular_fraction", 0.0),
         early_spiral_fraction=params.get("early_spiral_fraction", 0.0),
         lenticular_rng=np.random.default_rng(np.random.SeedSequence(
@@ -1146,6 +1163,8 @@ def _simulate(n_samples, random_state, n_jobs, verbose, params):
     }
     if params["psf_beta"] != cond.DEFAULTS["psf_beta"]:
         options["psf_beta"] = params["psf_beta"]
+    if params.get("sersic_truncation", 0.0) > 0:
+        options["sersic_trunc"] = params["sersic_truncation"]
     n_workers = min(effective_n_jobs(n_jobs), n_samples)
     n_chunks = min(n_samples, max(n_workers * 8, 1) if n_workers > 1 else
                    max(1, n_samples // 50))
