@@ -187,9 +187,9 @@ def _matched_spectra(out_real, out_sim, k, n_subsets, rng, random_state, notes):
     A finite sample's explained-variance ratios depend on its size: the isotropic pixel
     noise of n images fills only n - 1 directions, so the first components of a
     smaller set hold a larger share of it (in the user guide, 100 simulated galaxies
-    explain 0.47 of their variance with 12 components, 500 of the same kind 0.38). The
-    larger set's spectrum is therefore drawn from ``n_subsets`` random subsets of the
-    smaller set's size.
+    explain about 0.48 of their variance with 12 components, 500 of the same kind
+    0.39). The larger set's spectrum is therefore drawn from ``n_subsets`` random
+    subsets of the smaller set's size.
     """
     n = min(len(out_real), len(out_sim))
     out = {}
@@ -255,9 +255,9 @@ def compare_to_real(real_images, simulated_images, *, preprocessing="default",
       (:class:`~skgalvae.models.EigengalaxyPCA`, full SVD) of each processed set, at
       the same number of images: a sample's explained-variance ratios depend on its
       size (n images' pixel noise fills only n - 1 directions, so a smaller set's first
-      components hold more of it: 100 simulated galaxies explain 0.47 of their variance
-      with 12 components, 500 of the same kind 0.38). The larger set's spectrum is the
-      mean over ``n_subsets`` random subsets of the smaller set's size.
+      components hold more of it: 100 simulated galaxies explain about 0.48 of their
+      variance with 12 components, 500 of the same kind 0.39). The larger set's spectrum
+      is the mean over ``n_subsets`` random subsets of the smaller set's size.
 
     Parameters
     ----------
