@@ -70,7 +70,7 @@ def _add_study_options(parser, defaults, *, explicit_only=False):
                         help="simulator preset, make_galaxies(preset=...): 'sdss' draws "
                              "the observing conditions and disc population tuned to the "
                              "bundled real SDSS cutouts (user guide, 'Is the simulator "
-                             "realistic?'; about 9x slower to render); default: the "
+                             "realistic?'; about 10x slower to render); default: the "
                              "default simulator")
     parser.add_argument("--n-galaxies", type=int, default=default("n_galaxies"),
                         help=f"galaxies to simulate (default {shown('n_galaxies')})")
