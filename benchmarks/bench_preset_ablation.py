@@ -31,8 +31,11 @@ from _machine import machine_summary  # noqa: E402
 
 from skgalvae.analysis import class_distributions, property_scores  # noqa: E402
 from skgalvae.datasets import make_galaxies  # noqa: E402
-from skgalvae.preprocessing import make_preprocessing_pipeline  # noqa: E402
-from skgalvae.study._population import label_population  # noqa: E402
+from skgalvae.study._population import _pipeline, label_population  # noqa: E402
+from skgalvae.study._study import DEFAULTS  # noqa: E402
+
+#: The study's stage-1 settings (image size, stretch, test size), two workers.
+CONFIG = {**DEFAULTS, "n_jobs": 2}
 
 #: The default simulator, the preset, and the preset with one piece set back.
 VARIANTS = {
@@ -51,10 +54,11 @@ VARIANTS = {
 
 def measure(kwargs, n=3000, seed=0):
     sim = make_galaxies(n, image_size=150, random_state=seed, n_jobs=2, **kwargs)
-    cat, _ = label_population(sim.catalog, test_size=0.25, random_state=seed,
-                              log=lambda *a: None)
-    pipe = make_preprocessing_pipeline(output_shape=64, crop=100, stretch=50.0, n_jobs=2)
-    X = pipe.fit_transform(sim.images)
+    cat, _ = label_population(sim.catalog, test_size=CONFIG["test_size"],
+                              random_state=seed, log=lambda *a: None)
+    # the study's crop: the central 100x100 pixels for outputs of at most 100
+    crop = 100 if CONFIG["image_size"] <= 100 else None
+    X = _pipeline(CONFIG, "i", crop).fit_transform(sim.images)
     clean = cat["clean"].to_numpy()
     train = (cat["split"] == "train").to_numpy() & clean
     test = (cat["split"] == "test").to_numpy() & clean

@@ -118,14 +118,19 @@ LOPSIDED = (
 )
 
 
-def unmatched_pca(real, sim, k=12):
-    """Cumulative explained variance of the first ``k`` components of all of ``sim``
-    through the default preprocessing fitted on ``real``: the biased figure the size
-    matching replaces (a larger set's first components hold less of its noise)."""
-    pipe = make_preprocessing_pipeline(output_shape=64).fit(real)
-    X = pipe.transform(sim).reshape(len(sim), -1)
-    pca = EigengalaxyPCA(n_components=k, svd_solver="full").fit(X)
+def cumulative_pca(X, k=12):
+    """Cumulative explained variance ratio of the first ``k`` components of the rows
+    of ``X`` (full SVD, as compare_to_real's spectra)."""
+    pca = EigengalaxyPCA(n_components=k, svd_solver="full").fit(X.reshape(len(X), -1))
     return float(pca.explained_variance_ratio_.sum())
+
+
+def unmatched_pca(real, sim, k=12):
+    """PCA-``k`` of all of ``sim`` through the default preprocessing fitted on ``real``:
+    the biased figure the size matching replaces (a larger set's first components hold
+    less of its noise)."""
+    pipe = make_preprocessing_pipeline(output_shape=64).fit(real)
+    return cumulative_pca(pipe.transform(sim), k)
 
 
 def describe(kwargs):
@@ -219,8 +224,7 @@ def sizes(real, n, n_jobs, draws=20):
                 continue
             picks = [np.sort(rng.choice(len(X), size, replace=False))
                      for _ in range(draws if size < len(X) else 1)]
-            values = [EigengalaxyPCA(n_components=12, svd_solver="full").fit(X[p])
-                      .explained_variance_ratio_.sum() for p in picks]
+            values = [cumulative_pca(X[p]) for p in picks]
             rows[(name, size)] = {"PCA-12 mean": np.mean(values), "std": np.std(values),
                                   "subsets": len(picks)}
     print(f"\n=== PCA-12 against the number of galaxies (default preprocessing fitted on "

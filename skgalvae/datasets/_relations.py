@@ -226,11 +226,9 @@ def petrosian_flux_fraction(bulge_fraction, n_bulge, bulge_to_disk_hlr=0.3, eta=
     else:
         u = inside = 1.0
 
-    def enclosed(radius):
-        bulge = gammainc(2 * n, b_n * (radius / (u * r_b)) ** (1 / n)) / inside
-        if trunc > 0:
-            bulge = np.where(n == 1, gammainc(2 * n, b_n * (radius / r_b) ** (1 / n)),
-                             np.minimum(bulge, 1.0))
+    def enclosed(radius):  # u = inside = 1 leave an untruncated bulge as it is
+        bulge = np.minimum(gammainc(2 * n, b_n * (radius / (u * r_b)) ** (1 / n)) / inside,
+                           1.0)
         return bt * bulge + (1 - bt) * gammainc(2.0, b_1 * radius)
 
     ring = (enclosed(1.25 * r) - enclosed(0.8 * r)) / (1.25**2 - 0.8**2)

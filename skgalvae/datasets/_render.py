@@ -45,10 +45,9 @@ def _sersic(n, hlr, flux, trunc=0.0):
     ``flux_untruncated=False``)."""
     if n == 1:
         return galsim.Exponential(half_light_radius=hlr, flux=flux, gsparams=GSPARAMS)
-    if trunc > 0:
-        return galsim.Sersic(n, half_light_radius=hlr, flux=flux, trunc=trunc * hlr,
-                             gsparams=GSPARAMS)
-    return galsim.Sersic(n, half_light_radius=hlr, flux=flux, gsparams=GSPARAMS)
+    # GalSim's trunc=0 is no truncation
+    return galsim.Sersic(n, half_light_radius=hlr, flux=flux, trunc=trunc * hlr,
+                         gsparams=GSPARAMS)
 
 
 #: Share of a lopsided disc's light in its offset copy (``lopsidedness``): our choice;

@@ -165,7 +165,8 @@ model is at 7-8 r_e (SDSS DR7 algorithms, "The model magnitude").
 Catalog columns psf_fwhm [arcsec], sky_noise [nanomaggies], resampling_angle [deg] and
 n_field_sources give each galaxy's conditions. Each setting has its own keyword
 (psf_fwhm, psf_beta, sky_noise, resampling, mag_limit, petrosian_limit, field_sources,
-companion_fraction, star_fraction) that overrides the preset's.
+companion_fraction, star_fraction, lenticular_fraction, early_spiral_fraction,
+lopsided_discs, sersic_truncation) that overrides the preset's.
 
 Early-type discs (``lenticular_fraction``, ``early_spiral_fraction``; 0 by default, 0.25
 and 0.34 in the preset): those shares of the spiral class become lenticulars (S0: B/T uniform in
@@ -795,11 +796,9 @@ def make_galaxies(n_samples=1000, *, image_size=150, pixel_scale=0.396, bands="i
                   companion_fraction=None, star_fraction=None, field_sources=None,
                   mag_limit=None, petrosian_limit=None, lenticular_fraction=None,
                   early_spiral_fraction=None, lopsided_discs=None,
-                  sersic_truncation=None, n_volunteers=44,
-                  noise=True,
+                  sersic_truncation=None, n_volunteers=44, noise=True,
                   return_noiseless=False, random_state=None, n_jobs=None, cache=False,
-                  data_home=None,
-                  verbose=0):
+                  data_home=None, verbose=0):
     """Simulate SDSS-like galaxy cutouts (i, or several bands) with GalSim and their truth.
 
     Each galaxy gets a morphology (spiral, elliptical, edge-on disc, merger, irregular),
@@ -838,9 +837,11 @@ def make_galaxies(n_samples=1000, *, image_size=150, pixel_scale=0.396, bands="i
         (``resampling="skyview"``), ``mag_limit=16.6`` (GZ2's r < 17.0 in i) on the
         Petrosian magnitude (``petrosian_limit=True``); the field's stars and galaxies
         at the real cutouts' measured counts (``field_sources="skyview"``) in place of
-        the single companion and star (``companion_fraction=star_fraction=0``); the
-        class mix stays the default one. Any of these keywords given explicitly
-        overrides the preset's value. The catalog then also has ``psf_fwhm``,
+        the single companion and star (``companion_fraction=star_fraction=0``); S0 and
+        Sa-Sab discs (``lenticular_fraction=0.25``, ``early_spiral_fraction=0.34``) and
+        lopsided discs (``lopsided_discs=True``); Sersic profiles cut at 8 half-light
+        radii (``sersic_truncation=8``); the class mix stays the default one. Any of
+        these keywords given explicitly overrides the preset's value. The catalog then also has ``psf_fwhm``,
         ``sky_noise``, ``resampling_angle`` and ``n_field_sources`` per galaxy. See
         ``skgalvae.datasets._conditions`` and the user guide's "Is the simulator
         realistic?" for the sources and the measured effect of each setting.
@@ -1159,12 +1160,9 @@ def _simulate(n_samples, random_state, n_jobs, verbose, params):
     options = {
         "image_size": params["image_size"], "pixel_scale": params["cutout_scale"],
         "psf_fwhm": params["psf"], "sky_noise": params["sky"],
-        "noise": params["noise"], "bands": bands,
+        "noise": params["noise"], "bands": bands, "psf_beta": params["psf_beta"],
+        "sersic_trunc": params.get("sersic_truncation", 0.0),
     }
-    if params["psf_beta"] != cond.DEFAULTS["psf_beta"]:
-        options["psf_beta"] = params["psf_beta"]
-    if params.get("sersic_truncation", 0.0) > 0:
-        options["sersic_trunc"] = params["sersic_truncation"]
     n_workers = min(effective_n_jobs(n_jobs), n_samples)
     n_chunks = min(n_samples, max(n_workers * 8, 1) if n_workers > 1 else
                    max(1, n_samples // 50))
